@@ -132,7 +132,11 @@ pub fn is_internal_key(key: &str) -> bool {
 }
 
 /// Validate `raw` against `spec`. `module` names the module in messages (e.g. `hardening.rhel.selinux`).
-pub fn validate(module: &str, spec: &[Param], raw: &Map<String, Value>) -> Result<Map<String, Value>> {
+pub fn validate(
+    module: &str,
+    spec: &[Param],
+    raw: &Map<String, Value>,
+) -> Result<Map<String, Value>> {
     validate_at(module, "", spec, raw, true)
 }
 
@@ -290,7 +294,11 @@ fn coerce(module: &str, name: &str, p: &Param, kind: &Kind, v: &Value) -> Result
                 Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Ok(Value::from(x as i64)),
                 _ => Err(wrong()),
             },
-            Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| wrong()),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| wrong()),
             _ => Err(wrong()),
         },
         Kind::List(elem) => {
@@ -343,7 +351,9 @@ fn check_choices(name: &str, p: &Param, v: &Value) -> Result<()> {
         Some(x) => Err(Error::invalid(format!(
             "value of {name} must be one of: {}, got: {}",
             p.choices.join(", "),
-            x.as_str().map(String::from).unwrap_or_else(|| x.to_string())
+            x.as_str()
+                .map(String::from)
+                .unwrap_or_else(|| x.to_string())
         ))),
     }
 }
@@ -408,9 +418,15 @@ mod tests {
 
     #[test]
     fn internal_keys_accepted_unknown_rejected() {
-        assert!(run(json!({"state": "enforcing", "_ansible_check_mode": true, "_ansible_future_key": 1})).is_ok());
+        assert!(run(
+            json!({"state": "enforcing", "_ansible_check_mode": true, "_ansible_future_key": 1})
+        )
+        .is_ok());
         let e = err(json!({"state": "enforcing", "stat": 1}));
-        assert!(e.contains("Unsupported parameters for (hardening.rhel.test) module: stat"), "{e}");
+        assert!(
+            e.contains("Unsupported parameters for (hardening.rhel.test) module: stat"),
+            "{e}"
+        );
         assert!(e.contains("conf, configfile"), "{e}");
     }
 
@@ -427,19 +443,38 @@ mod tests {
     fn required_missing() {
         assert_eq!(err(json!({})), "missing required arguments: state");
         // null counts as not given
-        assert_eq!(err(json!({"state": null})), "missing required arguments: state");
+        assert_eq!(
+            err(json!({"state": null})),
+            "missing required arguments: state"
+        );
     }
 
     #[test]
     fn adhoc_string_coercion() {
-        let out = run(json!({"state": "permissive", "backup": "YES", "count": "12", "items": "a, b,c"})).unwrap();
+        let out =
+            run(json!({"state": "permissive", "backup": "YES", "count": "12", "items": "a, b,c"}))
+                .unwrap();
         assert_eq!(out["backup"], true);
         assert_eq!(out["count"], 12);
         assert_eq!(out["items"], json!(["a", "b", "c"]));
-        for (s, b) in [("no", false), ("off", false), ("0", false), ("on", true), ("1", true), ("True", true)] {
-            assert_eq!(run(json!({"state": "permissive", "backup": s})).unwrap()["backup"], b, "{s}");
+        for (s, b) in [
+            ("no", false),
+            ("off", false),
+            ("0", false),
+            ("on", true),
+            ("1", true),
+            ("True", true),
+        ] {
+            assert_eq!(
+                run(json!({"state": "permissive", "backup": s})).unwrap()["backup"],
+                b,
+                "{s}"
+            );
         }
-        assert_eq!(run(json!({"state": "permissive", "backup": 1})).unwrap()["backup"], true);
+        assert_eq!(
+            run(json!({"state": "permissive", "backup": 1})).unwrap()["backup"],
+            true
+        );
     }
 
     #[test]
@@ -448,14 +483,18 @@ mod tests {
             err(json!({"state": ["enforcing"]})),
             "state must be a string, got a list [\"enforcing\"]"
         );
-        assert!(err(json!({"state": "enforcing", "backup": "maybe"})).starts_with("backup must be a boolean"));
-        assert!(err(json!({"state": "enforcing", "count": "x"})).starts_with("count must be an integer"));
-        assert!(err(json!({"state": "enforcing", "count": 1.5})).starts_with("count must be an integer"));
+        assert!(err(json!({"state": "enforcing", "backup": "maybe"}))
+            .starts_with("backup must be a boolean"));
+        assert!(err(json!({"state": "enforcing", "count": "x"}))
+            .starts_with("count must be an integer"));
+        assert!(err(json!({"state": "enforcing", "count": 1.5}))
+            .starts_with("count must be an integer"));
         assert_eq!(
             err(json!({"state": "enforcing", "configfile": "etc/x"})),
             "configfile must be an absolute path, got 'etc/x'"
         );
-        assert!(err(json!({"state": "enforcing", "items": {"a": 1}})).starts_with("items must be a list of strings"));
+        assert!(err(json!({"state": "enforcing", "items": {"a": 1}}))
+            .starts_with("items must be a list of strings"));
     }
 
     #[test]
@@ -468,12 +507,24 @@ mod tests {
     fn nested_dicts_validated_with_path() {
         let out = run(json!({"state": "enforcing", "defs": [{"name": "A"}]})).unwrap();
         assert_eq!(out["defs"], json!([{"name": "A", "state": "present"}]));
-        let e = err(json!({"state": "enforcing", "defs": [{"name": "A"}, {"name": "B", "state": "gone"}]}));
-        assert_eq!(e, "value of defs[1].state must be one of: present, absent, got: gone");
+        let e = err(
+            json!({"state": "enforcing", "defs": [{"name": "A"}, {"name": "B", "state": "gone"}]}),
+        );
+        assert_eq!(
+            e,
+            "value of defs[1].state must be one of: present, absent, got: gone"
+        );
         let e = err(json!({"state": "enforcing", "defs": [{"nme": "A"}]}));
-        assert!(e.starts_with("Unsupported parameters for defs[0] of (hardening.rhel.test) module: defs[0].nme"), "{e}");
+        assert!(
+            e.starts_with(
+                "Unsupported parameters for defs[0] of (hardening.rhel.test) module: defs[0].nme"
+            ),
+            "{e}"
+        );
         // `_ansible_` keys are only special at the top level
-        assert!(run(json!({"state": "enforcing", "defs": [{"name": "A", "_ansible_x": 1}]})).is_err());
+        assert!(
+            run(json!({"state": "enforcing", "defs": [{"name": "A", "_ansible_x": 1}]})).is_err()
+        );
         let e = err(json!({"state": "enforcing", "defs": [{"state": "absent"}]}));
         assert_eq!(e, "missing required arguments: defs[0].name");
     }
@@ -482,7 +533,12 @@ mod tests {
     fn no_log_values_never_echoed() {
         let e = err(json!({"state": "enforcing", "secret": ["hunter2"]}));
         assert!(!e.contains("hunter2"), "{e}");
-        let m = masked(SPEC, run(json!({"state": "enforcing", "secret": "hunter2"})).as_ref().unwrap());
+        let m = masked(
+            SPEC,
+            run(json!({"state": "enforcing", "secret": "hunter2"}))
+                .as_ref()
+                .unwrap(),
+        );
         assert_eq!(m["secret"], "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER");
     }
 }

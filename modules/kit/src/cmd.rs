@@ -51,9 +51,9 @@ pub fn run_status(ctx: &Ctx, prog: &str, args: &[&str]) -> Result<Output> {
     if let Some(root) = ctx.sandbox_root() {
         cmd.env("HARDENING_RHEL_SANDBOX", root);
     }
-    let out = cmd.output().map_err(|e| {
-        Error::Command(format!("could not run {}: {e}", describe(prog, args)))
-    })?;
+    let out = cmd
+        .output()
+        .map_err(|e| Error::Command(format!("could not run {}: {e}", describe(prog, args))))?;
     Ok(Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -18,9 +18,13 @@ const SELINUX_XATTR: &str = "security.selinux";
 /// Read a text file; `None` when it does not exist.
 pub fn read_optional(path: &Path) -> Result<Option<String>> {
     match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| Error::io("read", path, std::io::Error::new(ErrorKind::InvalidData, "not UTF-8 text"))),
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            Error::io(
+                "read",
+                path,
+                std::io::Error::new(ErrorKind::InvalidData, "not UTF-8 text"),
+            )
+        }),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("read", path, e)),
     }
@@ -78,7 +82,10 @@ pub fn resolve_links(root: &Path, path: &Path) -> Result<PathBuf> {
 /// temp file in the same directory → same owner, mode and SELinux label as the file it replaces
 /// → fsync → rename over → fsync of the directory. A crash leaves either the old or the new file.
 pub fn write_atomic(path: &Path, content: &[u8], opts: WriteOptions) -> Result<Written> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .ok_or_else(|| Error::io("write", path, std::io::Error::other("not a file name")))?;
@@ -94,7 +101,11 @@ pub fn write_atomic(path: &Path, content: &[u8], opts: WriteOptions) -> Result<W
         Err(e) if e.kind() == ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io("stat", path, e)),
     };
-    let label = if old.is_some() { get_label(path)? } else { None };
+    let label = if old.is_some() {
+        get_label(path)?
+    } else {
+        None
+    };
 
     let mut written = Written::default();
     if opts.backup && old.is_some() {
@@ -103,7 +114,8 @@ pub fn write_atomic(path: &Path, content: &[u8], opts: WriteOptions) -> Result<W
 
     let (tmp_path, mut tmp) = create_temp(dir, name.as_bytes())?;
     let result = (|| {
-        tmp.write_all(content).map_err(|e| Error::io("write", &tmp_path, e))?;
+        tmp.write_all(content)
+            .map_err(|e| Error::io("write", &tmp_path, e))?;
         match &old {
             Some(m) => {
                 std::os::unix::fs::fchown(&tmp, Some(m.uid()), Some(m.gid()))
@@ -118,7 +130,8 @@ pub fn write_atomic(path: &Path, content: &[u8], opts: WriteOptions) -> Result<W
         if let Some(label) = &label {
             set_label(&tmp, &tmp_path, label)?;
         }
-        tmp.sync_all().map_err(|e| Error::io("fsync", &tmp_path, e))?;
+        tmp.sync_all()
+            .map_err(|e| Error::io("fsync", &tmp_path, e))?;
         fs::rename(&tmp_path, path).map_err(|e| Error::io("rename", path, e))?;
         sync_dir(dir)
     })();
@@ -212,7 +225,8 @@ pub fn backup(path: &Path) -> Result<PathBuf> {
     let times = fs::FileTimes::new()
         .set_accessed(meta.accessed().map_err(|e| Error::io("stat", path, e))?)
         .set_modified(meta.modified().map_err(|e| Error::io("stat", path, e))?);
-    f.set_times(times).map_err(|e| Error::io("set times", &dest, e))?;
+    f.set_times(times)
+        .map_err(|e| Error::io("set times", &dest, e))?;
     f.sync_all().map_err(|e| Error::io("fsync", &dest, e))?;
     Ok(dest)
 }
@@ -299,7 +313,8 @@ mod tests {
         let p = dir.join("probe");
         fs::write(&p, "x").unwrap();
         let f = File::open(&p).unwrap();
-        let ok = set_label(&f, &p, b"system_u:object_r:etc_t:s0").is_ok() && get_label(&p).unwrap().is_some();
+        let ok = set_label(&f, &p, b"system_u:object_r:etc_t:s0").is_ok()
+            && get_label(&p).unwrap().is_some();
         fs::remove_file(&p).unwrap();
         ok
     }
@@ -312,17 +327,28 @@ mod tests {
         fs::set_permissions(&p, Permissions::from_mode(0o640)).unwrap();
         let labelled = label_supported(d.path());
         if labelled {
-            set_label(&File::open(&p).unwrap(), &p, b"system_u:object_r:selinux_config_t:s0").unwrap();
+            set_label(
+                &File::open(&p).unwrap(),
+                &p,
+                b"system_u:object_r:selinux_config_t:s0",
+            )
+            .unwrap();
         }
         let w = write_atomic(&p, b"new\n", WriteOptions::default()).unwrap();
         assert!(w.backup_file.is_none());
         assert_eq!(fs::read_to_string(&p).unwrap(), "new\n");
         assert_eq!(fs::metadata(&p).unwrap().mode() & 0o7777, 0o640);
         if labelled {
-            assert_eq!(get_label(&p).unwrap().unwrap(), b"system_u:object_r:selinux_config_t:s0");
+            assert_eq!(
+                get_label(&p).unwrap().unwrap(),
+                b"system_u:object_r:selinux_config_t:s0"
+            );
         }
         // no temp files left behind
-        let names: Vec<_> = fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("config")]);
     }
 
@@ -330,7 +356,15 @@ mod tests {
     fn new_file_gets_new_mode() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("fresh");
-        write_atomic(&p, b"x", WriteOptions { new_mode: 0o600, backup: true }).unwrap();
+        write_atomic(
+            &p,
+            b"x",
+            WriteOptions {
+                new_mode: 0o600,
+                backup: true,
+            },
+        )
+        .unwrap();
         assert_eq!(fs::metadata(&p).unwrap().mode() & 0o7777, 0o600);
     }
 
@@ -340,7 +374,15 @@ mod tests {
         let p = d.path().join("config");
         fs::write(&p, "before\n").unwrap();
         fs::set_permissions(&p, Permissions::from_mode(0o600)).unwrap();
-        let w = write_atomic(&p, b"after\n", WriteOptions { backup: true, ..Default::default() }).unwrap();
+        let w = write_atomic(
+            &p,
+            b"after\n",
+            WriteOptions {
+                backup: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let b = w.backup_file.unwrap();
         let name = b.file_name().unwrap().to_str().unwrap().to_string();
         let pid = std::process::id().to_string();
@@ -366,7 +408,11 @@ mod tests {
         fs::create_dir_all(root.path().join("etc/selinux")).unwrap();
         fs::write(root.path().join("etc/selinux/config"), "x").unwrap();
         // an absolute link target is taken inside the root, never on the host
-        symlink("/etc/selinux/config", root.path().join("etc/sysconfig-selinux")).unwrap();
+        symlink(
+            "/etc/selinux/config",
+            root.path().join("etc/sysconfig-selinux"),
+        )
+        .unwrap();
         let r = resolve_links(root.path(), &root.path().join("etc/sysconfig-selinux")).unwrap();
         assert_eq!(r, root.path().join("etc/selinux/config"));
     }

@@ -157,8 +157,16 @@ impl Diff {
         Diff {
             before: before.unwrap_or_default().to_string(),
             after: after.unwrap_or_default().to_string(),
-            before_header: if before.is_some() { path.into() } else { format!("{path} (absent)") },
-            after_header: if after.is_some() { path.into() } else { format!("{path} (absent)") },
+            before_header: if before.is_some() {
+                path.into()
+            } else {
+                format!("{path} (absent)")
+            },
+            after_header: if after.is_some() {
+                path.into()
+            } else {
+                format!("{path} (absent)")
+            },
         }
     }
 }
@@ -224,7 +232,12 @@ pub fn execute<M: Module>(raw: &Value, sandbox: Option<&Path>) -> Value {
     let invocation = json!({"module_args": args::masked(M::SPEC, &validated)});
     let typed: M::Args = match serde_json::from_value(Value::Object(validated)) {
         Ok(t) => t,
-        Err(e) => return failure(&format!("internal error: arguments do not fit the module: {e}"), false),
+        Err(e) => {
+            return failure(
+                &format!("internal error: arguments do not fit the module: {e}"),
+                false,
+            )
+        }
     };
     let mut result = match M::run(&ctx, typed) {
         Ok(out) => {
@@ -232,7 +245,10 @@ pub fn execute<M: Module>(raw: &Value, sandbox: Option<&Path>) -> Value {
             r.insert("changed".into(), Value::Bool(out.changed || ctx.changed()));
             r.insert("msg".into(), Value::String(out.msg));
             if ctx.diff_mode && !out.diff.is_empty() {
-                r.insert("diff".into(), serde_json::to_value(out.diff).expect("diff serialises"));
+                r.insert(
+                    "diff".into(),
+                    serde_json::to_value(out.diff).expect("diff serialises"),
+                );
             }
             if !out.warnings.is_empty() {
                 r.insert("warnings".into(), json!(out.warnings));
@@ -284,9 +300,11 @@ fn parse_argv(argv: &[String]) -> std::result::Result<(PathBuf, Option<PathBuf>)
         [_, file, flag, root] if flag == "--sandbox-root" => {
             Ok((PathBuf::from(file), Some(PathBuf::from(root))))
         }
-        _ => Err("this is an Ansible module: run it as `<module> <argsfile>`, where argsfile holds \
+        _ => Err(
+            "this is an Ansible module: run it as `<module> <argsfile>`, where argsfile holds \
                   the task's arguments as a JSON object"
-            .into()),
+                .into(),
+        ),
     }
 }
 
@@ -297,9 +315,15 @@ pub fn main<M: Module>() -> ! {
     let result = match parse_argv(&argv) {
         Err(msg) => failure(&msg, false),
         Ok((file, sandbox)) => match std::fs::read_to_string(&file) {
-            Err(e) => failure(&format!("cannot read the arguments file {}: {e}", file.display()), false),
+            Err(e) => failure(
+                &format!("cannot read the arguments file {}: {e}", file.display()),
+                false,
+            ),
             Ok(text) => match serde_json::from_str::<Value>(&text) {
-                Err(e) => failure(&format!("the arguments file {} is not JSON: {e}", file.display()), false),
+                Err(e) => failure(
+                    &format!("the arguments file {} is not JSON: {e}", file.display()),
+                    false,
+                ),
                 Ok(raw) => execute::<M>(&raw, sandbox.as_deref()),
             },
         },
@@ -307,7 +331,11 @@ pub fn main<M: Module>() -> ! {
     emit(&result);
     // Ansible ignores the exit code when the output is valid JSON; a non-zero code on failure
     // helps anyone running the binary by hand.
-    std::process::exit(if result["failed"] == Value::Bool(true) { 1 } else { 0 })
+    std::process::exit(if result["failed"] == Value::Bool(true) {
+        1
+    } else {
+        0
+    })
 }
 
 #[cfg(test)]
@@ -341,7 +369,10 @@ mod tests {
 
     #[test]
     fn result_shape() {
-        let r = execute::<Echo>(&json!({"word": "hi", "_ansible_diff": true, "_ansible_new": 1}), None);
+        let r = execute::<Echo>(
+            &json!({"word": "hi", "_ansible_diff": true, "_ansible_new": 1}),
+            None,
+        );
         assert_eq!(r["word"], "hi");
         assert_eq!(r["changed"], true);
         assert_eq!(r["diff"][0]["before_header"], "/x (absent)");
@@ -359,7 +390,10 @@ mod tests {
         assert_eq!(r["msg"], "boom");
         let r = execute::<Echo>(&json!({"wrd": "hi"}), None);
         assert_eq!(r["failed"], true);
-        assert!(r["msg"].as_str().unwrap().contains("(hardening.rhel.echo) module: wrd"));
+        assert!(r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("(hardening.rhel.echo) module: wrd"));
         let r = execute::<Echo>(&json!(["not", "an", "object"]), None);
         assert_eq!(r["failed"], true);
     }
@@ -368,7 +402,9 @@ mod tests {
     fn check_mode_refuses_writes() {
         let d = std::env::temp_dir();
         let ctx = Ctx::sandbox(&d, true, false);
-        let e = ctx.write("/never-written", b"x", fs::WriteOptions::default()).unwrap_err();
+        let e = ctx
+            .write("/never-written", b"x", fs::WriteOptions::default())
+            .unwrap_err();
         assert!(e.to_string().contains("check mode"));
         assert!(!d.join("never-written").exists());
     }
@@ -376,16 +412,27 @@ mod tests {
     #[test]
     fn sandbox_maps_paths() {
         let ctx = Ctx::sandbox(Path::new("/tmp/sb"), false, false);
-        assert_eq!(ctx.path("/etc/selinux/config"), Path::new("/tmp/sb/etc/selinux/config"));
-        assert_eq!(Ctx::system(false, false).path("/etc/x"), Path::new("/etc/x"));
+        assert_eq!(
+            ctx.path("/etc/selinux/config"),
+            Path::new("/tmp/sb/etc/selinux/config")
+        );
+        assert_eq!(
+            Ctx::system(false, false).path("/etc/x"),
+            Path::new("/etc/x")
+        );
     }
 
     #[test]
     fn argv_forms() {
         let a = |v: &[&str]| parse_argv(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(a(&["m", "/tmp/args"]).unwrap(), (PathBuf::from("/tmp/args"), None));
         assert_eq!(
-            a(&["m", "/tmp/args", "--sandbox-root", "/tmp/r"]).unwrap().1,
+            a(&["m", "/tmp/args"]).unwrap(),
+            (PathBuf::from("/tmp/args"), None)
+        );
+        assert_eq!(
+            a(&["m", "/tmp/args", "--sandbox-root", "/tmp/r"])
+                .unwrap()
+                .1,
             Some(PathBuf::from("/tmp/r"))
         );
         assert!(a(&["m"]).is_err());

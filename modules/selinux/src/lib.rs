@@ -1,0 +1,680 @@
+//! `hardening.rhel.selinux`: SELinux mode and policy type, persistent and at runtime.
+//!
+//! read ([`read_current`]) → pure plan ([`plan`]) → apply ([`apply`], skipped in check mode).
+//!
+//! What the running kernel can tell, and what it cannot:
+//! * the mode: selinuxfs (`/sys/fs/selinux/enforce`) exists only while SELinux is enabled, and
+//!   holds `1` (enforcing) or `0` (permissive);
+//! * the loaded policy *type* is not exposed by the kernel. When this module changes
+//!   `SELINUXTYPE=` on a running system it records the type that is loaded, with the boot id, in
+//!   [`LOADED_MARKER`] (on /run, a tmpfs that a reboot empties), so `reboot_required` stays true
+//!   until that reboot, and turns false if the type is set back before it.
+
+pub mod config;
+
+use config::Mode;
+use kit::{Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
+use serde::Deserialize;
+
+pub const ENFORCE: &str = "/sys/fs/selinux/enforce";
+pub const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+pub const AUTORELABEL: &str = "/.autorelabel";
+pub const LOADED_MARKER: &str = "/run/hardening-rhel/selinux-loaded-policy";
+const SELINUX_DIR: &str = "/etc/selinux";
+
+pub struct Selinux;
+
+#[derive(Debug, Deserialize)]
+pub struct Args {
+    pub state: String,
+    pub policy: Option<String>,
+    pub configfile: String,
+    pub autorelabel: bool,
+    pub backup: bool,
+}
+
+impl kit::Module for Selinux {
+    const NAME: &'static str = "selinux";
+    const SPEC: &'static [Param] = &[
+        Param::new("state", Kind::Str)
+            .required()
+            .choices(&["enforcing", "permissive", "disabled"]),
+        Param::new("policy", Kind::Str),
+        Param::new("configfile", Kind::Path)
+            .aliases(&["conf", "file"])
+            .default(Default::Str("/etc/selinux/config")),
+        Param::new("autorelabel", Kind::Bool).default(Default::Bool(true)),
+        Param::new("backup", Kind::Bool).default(Default::Bool(false)),
+    ];
+    type Args = Args;
+
+    fn run(ctx: &Ctx, args: Args) -> Result<Outcome> {
+        let desired = Desired {
+            state: Mode::parse(&args.state).expect("validated by choices"),
+            policy: args.policy.clone(),
+            autorelabel: args.autorelabel,
+        };
+        if let Some(p) = &desired.policy {
+            check_policy_name(p)?;
+        }
+        let current = read_current(ctx, &args.configfile)?;
+        let plan = plan(&current, &desired)?;
+        let mut out = Outcome::default();
+        let backup_file = if ctx.check_mode {
+            None
+        } else {
+            apply(ctx, &args, &plan, &mut out)?
+        };
+        report(ctx, &args, &current, &plan, backup_file, &mut out);
+        Ok(out)
+    }
+}
+
+/// A policy type is a directory name under /etc/selinux.
+fn check_policy_name(p: &str) -> Result<()> {
+    let ok = !p.is_empty()
+        && !p.starts_with('.')
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "policy must be the name of a policy directory under /etc/selinux (e.g. targeted, mls, minimum), got '{p}'"
+        )))
+    }
+}
+
+/// The running kernel's SELinux state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    /// No selinuxfs: SELinux is disabled in the running kernel (or, in a container, the host's
+    /// kernel does not run SELinux).
+    Disabled,
+    Enforcing,
+    Permissive,
+}
+
+impl Runtime {
+    pub fn as_mode(self) -> Mode {
+        match self {
+            Runtime::Disabled => Mode::Disabled,
+            Runtime::Enforcing => Mode::Enforcing,
+            Runtime::Permissive => Mode::Permissive,
+        }
+    }
+}
+
+/// Everything the plan needs, read without changing anything.
+#[derive(Clone, Debug)]
+pub struct Current {
+    pub config_text: Option<String>,
+    pub runtime: Runtime,
+    /// Policy types installed (`/etc/selinux/<type>/policy/` exists), sorted.
+    pub installed: Vec<String>,
+    pub boot_id: String,
+    /// The loaded policy type recorded earlier in this boot, if any.
+    pub recorded_loaded: Option<String>,
+    pub autorelabel_pending: bool,
+}
+
+impl Current {
+    pub fn configured_mode(&self) -> Option<Mode> {
+        self.config_text.as_deref().and_then(config::mode)
+    }
+
+    pub fn configured_type(&self) -> String {
+        self.config_text
+            .as_deref()
+            .and_then(config::policy_type)
+            .unwrap_or_else(|| config::DEFAULT_TYPE.to_string())
+    }
+
+    /// The policy type loaded in the running kernel, as far as it can be known: the one recorded
+    /// in this boot, else the configured one (what the system booted with, unless another tool
+    /// changed the file since). `None` when SELinux is disabled in the kernel.
+    pub fn loaded_type(&self) -> Option<String> {
+        match self.runtime {
+            Runtime::Disabled => None,
+            _ => Some(
+                self.recorded_loaded
+                    .clone()
+                    .unwrap_or_else(|| self.configured_type()),
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Desired {
+    pub state: Mode,
+    pub policy: Option<String>,
+    pub autorelabel: bool,
+}
+
+/// One change to the system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    WriteConfig {
+        before: Option<String>,
+        after: String,
+    },
+    /// Remember which policy type the running kernel has loaded (before SELINUXTYPE changes).
+    RecordLoaded {
+        policy: String,
+        boot_id: String,
+    },
+    /// The configured type is the loaded one again: the record is obsolete.
+    ClearLoaded,
+    CreateAutorelabel,
+    SetEnforce(bool),
+}
+
+/// The plan and the state it leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub state: Mode,
+    pub policy: String,
+    pub runtime_after: Runtime,
+    pub reboot_required: bool,
+    pub autorelabel_pending: bool,
+    pub warnings: Vec<String>,
+}
+
+/// Read the current state. Reads only.
+pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
+    let config_text = ctx.read(configfile)?;
+    let runtime = match ctx.read(ENFORCE)? {
+        None => Runtime::Disabled,
+        Some(v) => match v.trim() {
+            "1" => Runtime::Enforcing,
+            "0" => Runtime::Permissive,
+            other => {
+                return Err(Error::Command(format!(
+                    "unexpected content '{other}' in {ENFORCE}"
+                )))
+            }
+        },
+    };
+    let mut installed = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(ctx.path(SELINUX_DIR)) {
+        for e in entries.flatten() {
+            if e.path().join("policy").is_dir() {
+                installed.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    installed.sort();
+    let boot_id = ctx
+        .read(BOOT_ID)?
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let recorded_loaded = ctx.read(LOADED_MARKER)?.and_then(|text| {
+        let field = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map(|v| v.trim().to_string())
+        };
+        // A record from another boot is stale: that boot loaded whatever was configured.
+        match (field("boot_id="), field("policy=")) {
+            (Some(b), Some(p)) if !boot_id.is_empty() && b == boot_id && !p.is_empty() => Some(p),
+            _ => None,
+        }
+    });
+    let autorelabel_pending = ctx.path(AUTORELABEL).exists();
+    Ok(Current {
+        config_text,
+        runtime,
+        installed,
+        boot_id,
+        recorded_loaded,
+        autorelabel_pending,
+    })
+}
+
+/// The pure plan: what to change to reach `desired` from `current`.
+pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
+    let mut warnings = Vec::new();
+    let installed_list = || {
+        if current.installed.is_empty() {
+            "none".to_string()
+        } else {
+            current.installed.join(", ")
+        }
+    };
+    if let Some(p) = &desired.policy {
+        if !current.installed.contains(p) {
+            return Err(Error::invalid(format!(
+                "value of policy must be an installed policy type (a directory {SELINUX_DIR}/<type>/policy/), \
+                 got: {p}; installed: {}",
+                installed_list()
+            )));
+        }
+    }
+    let policy_after = desired
+        .policy
+        .clone()
+        .unwrap_or_else(|| current.configured_type());
+    if desired.state.enabled() && !current.installed.contains(&policy_after) {
+        let msg = format!(
+            "the configured policy type '{policy_after}' is not installed ({SELINUX_DIR}/{policy_after}/policy/ \
+             is missing; installed: {})",
+            installed_list()
+        );
+        if desired.state == Mode::Enforcing {
+            return Err(Error::refused(format!(
+                "{msg}: booting enforcing without a loadable policy stops the boot. Install the policy \
+                 package or choose an installed one with the policy parameter"
+            )));
+        }
+        warnings.push(format!(
+            "{msg}: the next boot will run without SELinux policy"
+        ));
+    }
+
+    let mut steps = Vec::new();
+    let new_text = match &current.config_text {
+        Some(text) => config::edit(text, desired.state, desired.policy.as_deref()),
+        None => config::standard(desired.state, &policy_after),
+    };
+    if current.config_text.as_deref() != Some(new_text.as_str()) {
+        steps.push(Step::WriteConfig {
+            before: current.config_text.clone(),
+            after: new_text,
+        });
+    }
+
+    let loaded = current.loaded_type();
+    // Record / clear what the kernel has loaded when the configured type moves away / back.
+    if let Some(loaded) = &loaded {
+        let type_changes = current.configured_type() != policy_after;
+        if *loaded != policy_after && current.recorded_loaded.is_none() && type_changes {
+            steps.push(Step::RecordLoaded {
+                policy: loaded.clone(),
+                boot_id: current.boot_id.clone(),
+            });
+        } else if *loaded == policy_after && current.recorded_loaded.is_some() {
+            steps.push(Step::ClearLoaded);
+        }
+    }
+
+    // A relabel is needed when SELinux comes back after running disabled (files made meanwhile
+    // carry no label), or when the loaded policy type is replaced.
+    let relabel_needed = desired.state.enabled()
+        && (current.runtime == Runtime::Disabled
+            || loaded.as_deref() != Some(policy_after.as_str()));
+    let mut autorelabel_pending = current.autorelabel_pending;
+    if desired.autorelabel && relabel_needed && !current.autorelabel_pending {
+        steps.push(Step::CreateAutorelabel);
+        autorelabel_pending = true;
+    }
+
+    // Runtime: enforcing <-> permissive at once; going to disabled means permissive now.
+    let runtime_after = match (current.runtime, desired.state) {
+        (Runtime::Disabled, _) => Runtime::Disabled,
+        (Runtime::Permissive, Mode::Enforcing) => {
+            steps.push(Step::SetEnforce(true));
+            Runtime::Enforcing
+        }
+        (Runtime::Enforcing, Mode::Permissive | Mode::Disabled) => {
+            steps.push(Step::SetEnforce(false));
+            Runtime::Permissive
+        }
+        (r, _) => r,
+    };
+
+    let reboot_required = match (runtime_after, desired.state) {
+        (Runtime::Disabled, m) => m.enabled(),
+        (_, Mode::Disabled) => true,
+        _ => loaded.as_deref() != Some(policy_after.as_str()),
+    };
+    Ok(Plan {
+        steps,
+        state: desired.state,
+        policy: policy_after,
+        runtime_after,
+        reboot_required,
+        autorelabel_pending,
+        warnings,
+    })
+}
+
+/// Carry out the plan. Returns the config backup's path when one was made.
+fn apply(ctx: &Ctx, args: &Args, plan: &Plan, out: &mut Outcome) -> Result<Option<String>> {
+    let mut backup_file = None;
+    for step in &plan.steps {
+        match step {
+            Step::WriteConfig { after, .. } => {
+                let w = ctx.write(
+                    &args.configfile,
+                    after.as_bytes(),
+                    kit::fs::WriteOptions {
+                        new_mode: 0o644,
+                        backup: args.backup,
+                    },
+                )?;
+                backup_file = w.backup_file.map(|p| p.display().to_string());
+            }
+            Step::RecordLoaded { policy, boot_id } => {
+                kit::fs::create_dirs(&ctx.path("/run/hardening-rhel"), 0o700)?;
+                ctx.write(
+                    LOADED_MARKER,
+                    format!("# written by hardening.rhel.selinux: the policy type loaded in this boot\nboot_id={boot_id}\npolicy={policy}\n").as_bytes(),
+                    kit::fs::WriteOptions { new_mode: 0o600, backup: false },
+                )?;
+            }
+            Step::ClearLoaded => {
+                ctx.remove(LOADED_MARKER, false)?;
+            }
+            Step::CreateAutorelabel => {
+                ctx.write(
+                    AUTORELABEL,
+                    b"",
+                    kit::fs::WriteOptions {
+                        new_mode: 0o644,
+                        backup: false,
+                    },
+                )?;
+            }
+            Step::SetEnforce(on) => {
+                if let Err(e) = ctx.write_kernel(ENFORCE, if *on { "1" } else { "0" }) {
+                    // e.g. a read-only selinuxfs inside a container: the configuration is
+                    // written; say what did not happen instead of failing.
+                    out.warn(format!(
+                        "could not switch the running SELinux mode to {}: {e}; the configuration \
+                         takes effect at the next boot",
+                        if *on { "enforcing" } else { "permissive" }
+                    ));
+                }
+            }
+        }
+    }
+    Ok(backup_file)
+}
+
+fn runtime_now(ctx: &Ctx, plan: &Plan) -> Runtime {
+    if ctx.check_mode {
+        return plan.runtime_after;
+    }
+    match ctx.read(ENFORCE).ok().flatten().as_deref().map(str::trim) {
+        Some("1") => Runtime::Enforcing,
+        Some("0") => Runtime::Permissive,
+        _ => Runtime::Disabled,
+    }
+}
+
+fn report(
+    ctx: &Ctx,
+    args: &Args,
+    current: &Current,
+    plan: &Plan,
+    backup_file: Option<String>,
+    out: &mut Outcome,
+) {
+    let runtime = runtime_now(ctx, plan);
+    let reboot_required = plan.reboot_required || runtime != plan.runtime_after;
+    let would = if ctx.check_mode { "would be " } else { "" };
+    let mut said = Vec::new();
+    for step in &plan.steps {
+        match step {
+            Step::WriteConfig { before, after } => {
+                said.push(format!(
+                    "{} {would}set to SELINUX={} SELINUXTYPE={}",
+                    args.configfile, plan.state, plan.policy
+                ));
+                out.diff
+                    .push(Diff::file(&args.configfile, before.as_deref(), Some(after)));
+            }
+            Step::CreateAutorelabel => {
+                said.push(format!(
+                    "{AUTORELABEL} {would}created (full relabel at next boot)"
+                ));
+                out.diff.push(Diff::file(AUTORELABEL, None, Some("")));
+            }
+            Step::SetEnforce(on) => {
+                let (b, a) = if *on {
+                    ("permissive", "enforcing")
+                } else {
+                    ("enforcing", "permissive")
+                };
+                said.push(format!("running mode {would}switched to {a}"));
+                out.diff.push(Diff {
+                    before: format!("{b}\n"),
+                    after: format!("{a}\n"),
+                    before_header: format!("{ENFORCE} (running mode)"),
+                    after_header: format!("{ENFORCE} (running mode)"),
+                });
+            }
+            Step::RecordLoaded { .. } | Step::ClearLoaded => {}
+        }
+    }
+    if current.runtime == Runtime::Disabled && plan.state.enabled() {
+        said.push("SELinux is disabled in the running kernel (no selinuxfs): the mode takes effect at the next boot".into());
+    }
+    if reboot_required {
+        said.push("reboot required".into());
+    }
+    out.changed = !plan.steps.is_empty();
+    out.msg = if said.is_empty() {
+        "SELinux already as requested".into()
+    } else {
+        said.join("; ")
+    };
+    for w in &plan.warnings {
+        out.warn(w.clone());
+    }
+    out.set("state", plan.state.as_str());
+    out.set("policy", &plan.policy);
+    out.set("runtime_state", runtime.as_mode().as_str());
+    out.set("configfile", &args.configfile);
+    out.set("reboot_required", reboot_required);
+    out.set("autorelabel", plan.autorelabel_pending);
+    if let Some(b) = backup_file {
+        out.set("backup_file", b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur(text: Option<&str>, runtime: Runtime) -> Current {
+        Current {
+            config_text: text.map(String::from),
+            runtime,
+            installed: vec!["mls".into(), "targeted".into()],
+            boot_id: "b1".into(),
+            recorded_loaded: None,
+            autorelabel_pending: false,
+        }
+    }
+
+    fn want(state: Mode, policy: Option<&str>) -> Desired {
+        Desired {
+            state,
+            policy: policy.map(String::from),
+            autorelabel: true,
+        }
+    }
+
+    const ENF: &str = "SELINUX=enforcing\nSELINUXTYPE=targeted\n";
+    const PERM: &str = "SELINUX=permissive\nSELINUXTYPE=targeted\n";
+
+    #[test]
+    fn nothing_to_do() {
+        let p = plan(
+            &cur(Some(ENF), Runtime::Enforcing),
+            &want(Mode::Enforcing, Some("targeted")),
+        )
+        .unwrap();
+        assert!(p.steps.is_empty());
+        assert!(!p.reboot_required);
+        assert_eq!(p.runtime_after, Runtime::Enforcing);
+    }
+
+    #[test]
+    fn permissive_to_enforcing_switches_runtime_no_reboot() {
+        let p = plan(
+            &cur(Some(PERM), Runtime::Permissive),
+            &want(Mode::Enforcing, None),
+        )
+        .unwrap();
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::WriteConfig {
+                    before: Some(PERM.into()),
+                    after: ENF.into()
+                },
+                Step::SetEnforce(true)
+            ]
+        );
+        assert!(!p.reboot_required);
+        assert!(!p.autorelabel_pending);
+    }
+
+    #[test]
+    fn runtime_drift_repaired_even_when_file_is_right() {
+        // someone ran `setenforce 0`
+        let p = plan(
+            &cur(Some(ENF), Runtime::Permissive),
+            &want(Mode::Enforcing, None),
+        )
+        .unwrap();
+        assert_eq!(p.steps, vec![Step::SetEnforce(true)]);
+    }
+
+    #[test]
+    fn to_disabled_goes_permissive_now_and_needs_reboot() {
+        let p = plan(
+            &cur(Some(ENF), Runtime::Enforcing),
+            &want(Mode::Disabled, None),
+        )
+        .unwrap();
+        assert!(matches!(p.steps[0], Step::WriteConfig { .. }));
+        assert_eq!(p.steps[1], Step::SetEnforce(false));
+        assert!(p.reboot_required);
+        assert_eq!(p.runtime_after, Runtime::Permissive);
+        // re-run: nothing to change, still reboot_required
+        let mut c = cur(
+            Some("SELINUX=disabled\nSELINUXTYPE=targeted\n"),
+            Runtime::Permissive,
+        );
+        c.autorelabel_pending = false;
+        let p = plan(&c, &want(Mode::Disabled, None)).unwrap();
+        assert!(p.steps.is_empty());
+        assert!(p.reboot_required);
+    }
+
+    #[test]
+    fn disabled_to_enabled_relabels_and_needs_reboot_once() {
+        let c = cur(
+            Some("SELINUX=disabled\nSELINUXTYPE=targeted\n"),
+            Runtime::Disabled,
+        );
+        let p = plan(&c, &want(Mode::Enforcing, None)).unwrap();
+        assert!(p.steps.contains(&Step::CreateAutorelabel));
+        assert!(p.reboot_required && p.autorelabel_pending);
+        // second run after the first applied: no change, still reboot_required
+        let mut c2 = cur(Some(ENF), Runtime::Disabled);
+        c2.autorelabel_pending = true;
+        let p = plan(&c2, &want(Mode::Enforcing, None)).unwrap();
+        assert!(p.steps.is_empty());
+        assert!(p.reboot_required);
+        // autorelabel: false
+        let mut d = want(Mode::Enforcing, None);
+        d.autorelabel = false;
+        let p = plan(&c, &d).unwrap();
+        assert!(!p.steps.contains(&Step::CreateAutorelabel));
+        assert!(!p.autorelabel_pending);
+    }
+
+    #[test]
+    fn policy_type_change_records_loaded_type_until_reboot() {
+        let c = cur(Some(ENF), Runtime::Enforcing);
+        let p = plan(&c, &want(Mode::Enforcing, Some("mls"))).unwrap();
+        assert!(p.steps.contains(&Step::RecordLoaded {
+            policy: "targeted".into(),
+            boot_id: "b1".into()
+        }));
+        assert!(p.steps.contains(&Step::CreateAutorelabel));
+        assert!(p.reboot_required);
+        // second run in the same boot: record present, nothing to do, reboot still required
+        let mut c2 = cur(
+            Some("SELINUX=enforcing\nSELINUXTYPE=mls\n"),
+            Runtime::Enforcing,
+        );
+        c2.recorded_loaded = Some("targeted".into());
+        c2.autorelabel_pending = true;
+        let p = plan(&c2, &want(Mode::Enforcing, Some("mls"))).unwrap();
+        assert!(p.steps.is_empty(), "{:?}", p.steps);
+        assert!(p.reboot_required);
+        // set back before rebooting: record cleared, no reboot needed
+        let p = plan(&c2, &want(Mode::Enforcing, Some("targeted"))).unwrap();
+        assert!(p.steps.contains(&Step::ClearLoaded));
+        assert!(!p.reboot_required);
+        // after the reboot (record stale → not read): configured type is loaded
+        let mut c3 = c2.clone();
+        c3.recorded_loaded = None;
+        assert!(
+            !plan(&c3, &want(Mode::Enforcing, Some("mls")))
+                .unwrap()
+                .reboot_required
+        );
+    }
+
+    #[test]
+    fn uninstalled_policy_rejected_with_the_list() {
+        let e = plan(
+            &cur(Some(ENF), Runtime::Enforcing),
+            &want(Mode::Enforcing, Some("minimum")),
+        )
+        .unwrap_err();
+        let m = e.to_string();
+        assert!(
+            m.contains("value of policy")
+                && m.contains("minimum")
+                && m.contains("installed: mls, targeted"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn enforcing_on_a_missing_configured_policy_refused() {
+        let c = cur(
+            Some("SELINUX=permissive\nSELINUXTYPE=minimum\n"),
+            Runtime::Permissive,
+        );
+        assert!(plan(&c, &want(Mode::Enforcing, None)).is_err());
+        let p = plan(&c, &want(Mode::Permissive, None)).unwrap();
+        assert_eq!(p.warnings.len(), 1);
+        assert!(plan(&c, &want(Mode::Disabled, None))
+            .unwrap()
+            .warnings
+            .is_empty());
+    }
+
+    #[test]
+    fn missing_file_created_standard() {
+        let p = plan(&cur(None, Runtime::Disabled), &want(Mode::Permissive, None)).unwrap();
+        match &p.steps[0] {
+            Step::WriteConfig {
+                before: None,
+                after,
+            } => {
+                assert_eq!(config::mode(after), Some(Mode::Permissive));
+                assert_eq!(config::policy_type(after).as_deref(), Some("targeted"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn policy_names_checked() {
+        assert!(check_policy_name("targeted").is_ok());
+        for bad in ["", "../etc", "a/b", ".hidden", "x y"] {
+            assert!(check_policy_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! hardening.rhel.selinux, the real binary, against sandbox roots.
+
+use hardening_rhel_tests::Sandbox;
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+
+const RHEL9: &str = "\n# This file controls the state of SELinux on the system.\n\
+# SELINUX= can take one of these three values:\n\
+#     enforcing - SELinux security policy is enforced.\n\
+#     permissive - SELinux prints warnings instead of enforcing.\n\
+#     disabled - No SELinux policy is loaded.\n\
+SELINUX=enforcing\n\
+# SELINUXTYPE= can take one of these three values:\n\
+#     targeted - Targeted processes are protected,\n\
+#     minimum - Modification of targeted policy. Only selected processes are protected.\n\
+#     mls - Multi Level Security protection.\n\
+SELINUXTYPE=targeted\n\n";
+
+/// A RHEL-like host: targeted and mls installed, SELinux enabled in the kernel (`enforce`).
+fn host(config: &str, enforce: Option<&str>) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.file("/etc/selinux/config", config)
+        .dir("/etc/selinux/targeted/policy")
+        .dir("/etc/selinux/mls/policy")
+        .file(
+            "/proc/sys/kernel/random/boot_id",
+            "11111111-2222-3333-4444-555555555555\n",
+        );
+    if let Some(v) = enforce {
+        sb.file("/sys/fs/selinux/enforce", v);
+    }
+    sb
+}
+
+fn ok(v: &Value) -> &Value {
+    assert!(v.get("failed").is_none(), "module failed: {v}");
+    v
+}
+
+#[test]
+fn enforcing_to_permissive_at_runtime_then_idempotent() {
+    let sb = host(RHEL9, Some("1"));
+    let r = sb.run(
+        "selinux",
+        json!({"state": "permissive", "_ansible_diff": true}),
+    );
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["runtime_state"], "permissive");
+    assert_eq!(r["reboot_required"], false);
+    assert_eq!(r["autorelabel"], false);
+    assert_eq!(
+        sb.read("/etc/selinux/config").unwrap(),
+        RHEL9.replace("SELINUX=enforcing", "SELINUX=permissive")
+    );
+    assert_eq!(sb.read("/sys/fs/selinux/enforce").unwrap(), "0");
+    assert!(!sb.exists("/.autorelabel"));
+    let diffs = r["diff"].as_array().unwrap();
+    assert_eq!(diffs[0]["before_header"], "/etc/selinux/config");
+    assert!(diffs[0]["after"]
+        .as_str()
+        .unwrap()
+        .contains("SELINUX=permissive"));
+    assert_eq!(diffs[1]["after"], "permissive\n");
+
+    let again = sb.run("selinux", json!({"state": "permissive"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+    assert_eq!(again["reboot_required"], false);
+}
+
+#[test]
+fn check_mode_writes_nothing_and_reports_the_same_plan() {
+    let sb = host(RHEL9, Some("1"));
+    let before = sb.snapshot();
+    let r = sb.run("selinux", json!({"state": "disabled", "policy": "mls", "_ansible_check_mode": true, "_ansible_diff": true}));
+    ok(&r);
+    assert_eq!(sb.snapshot(), before, "check mode changed files");
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["reboot_required"], true);
+    assert_eq!(r["runtime_state"], "permissive");
+    assert!(r["msg"].as_str().unwrap().contains("would be"), "{r}");
+    let check_diff = r["diff"].clone();
+    // the real run does exactly what check mode announced
+    let real = sb.run(
+        "selinux",
+        json!({"state": "disabled", "policy": "mls", "_ansible_diff": true}),
+    );
+    assert_eq!(real["diff"], check_diff);
+    assert_eq!(real["changed"], true);
+}
+
+#[test]
+fn disabled_kernel_to_enforcing_schedules_relabel_and_stays_reboot_required() {
+    let sb = host(
+        &RHEL9.replace("SELINUX=enforcing", "SELINUX=disabled"),
+        None,
+    );
+    let r = sb.run("selinux", json!({"state": "enforcing"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["runtime_state"], "disabled");
+    assert_eq!(r["reboot_required"], true);
+    assert_eq!(r["autorelabel"], true);
+    assert!(sb.exists("/.autorelabel"));
+    let again = sb.run("selinux", json!({"state": "enforcing"}));
+    assert_eq!(ok(&again)["changed"], false);
+    assert_eq!(
+        again["reboot_required"], true,
+        "still true until the reboot happened"
+    );
+    // autorelabel: false schedules nothing
+    let sb2 = host(
+        &RHEL9.replace("SELINUX=enforcing", "SELINUX=disabled"),
+        None,
+    );
+    let r = sb2.run(
+        "selinux",
+        json!({"state": "enforcing", "autorelabel": "no"}),
+    );
+    assert_eq!(ok(&r)["autorelabel"], false);
+    assert!(!sb2.exists("/.autorelabel"));
+}
+
+#[test]
+fn policy_type_change_reboot_required_until_the_reboot() {
+    let sb = host(RHEL9, Some("1"));
+    let r = sb.run("selinux", json!({"state": "enforcing", "policy": "mls"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["policy"], "mls");
+    assert_eq!(r["reboot_required"], true);
+    assert!(sb.exists("/.autorelabel"));
+    assert!(sb
+        .read("/etc/selinux/config")
+        .unwrap()
+        .contains("\nSELINUXTYPE=mls\n"));
+    let again = sb.run("selinux", json!({"state": "enforcing", "policy": "mls"}));
+    assert_eq!(ok(&again)["changed"], false);
+    assert_eq!(again["reboot_required"], true);
+    // a reboot: new boot id, the recorded loaded type no longer applies
+    sb.file(
+        "/proc/sys/kernel/random/boot_id",
+        "99999999-2222-3333-4444-555555555555\n",
+    );
+    std::fs::remove_file(sb.path("/.autorelabel")).unwrap(); // the relabel boot consumed it
+    let after = sb.run("selinux", json!({"state": "enforcing", "policy": "mls"}));
+    assert_eq!(ok(&after)["changed"], false);
+    assert_eq!(after["reboot_required"], false);
+}
+
+#[test]
+fn bad_input_fails_naming_the_parameter_and_writes_nothing() {
+    let sb = host(RHEL9, Some("1"));
+    let before = sb.snapshot();
+    let cases = [
+        (
+            json!({"state": "enforce"}),
+            "value of state must be one of: enforcing, permissive, disabled, got: enforce",
+        ),
+        (json!({"state": ["enforcing"]}), "state must be a string"),
+        (
+            json!({"state": "enforcing", "polcy": "mls"}),
+            "Unsupported parameters for (hardening.rhel.selinux) module: polcy",
+        ),
+        (
+            json!({"state": "enforcing", "policy": "minimum"}),
+            "got: minimum; installed: mls, targeted",
+        ),
+        (
+            json!({"state": "enforcing", "policy": "../../tmp"}),
+            "policy must be the name of a policy directory",
+        ),
+        (
+            json!({"state": "enforcing", "autorelabel": "perhaps"}),
+            "autorelabel must be a boolean",
+        ),
+        (
+            json!({"state": "enforcing", "configfile": "config"}),
+            "configfile must be an absolute path",
+        ),
+        (json!({}), "missing required arguments: state"),
+    ];
+    for (args, want) in cases {
+        let r = sb.run("selinux", args.clone());
+        assert_eq!(r["failed"], true, "{args} → {r}");
+        assert_eq!(r["changed"], false);
+        let msg = r["msg"].as_str().unwrap();
+        assert!(msg.contains(want), "{args}: {msg}");
+    }
+    assert_eq!(sb.snapshot(), before);
+}
+
+#[test]
+fn unknown_ansible_keys_accepted_and_adhoc_strings_coerced() {
+    let sb = host(RHEL9, Some("1"));
+    let r = sb.run(
+        "selinux",
+        json!({"state": "enforcing", "backup": "no", "autorelabel": "yes",
+               "_ansible_check_mode": false, "_ansible_version": "2.19.0", "_ansible_brand_new_key": {"x": 1}}),
+    );
+    assert_eq!(ok(&r)["changed"], false);
+}
+
+#[test]
+fn backup_keeps_the_old_file_and_mode_is_preserved() {
+    let sb = host(RHEL9, Some("1"));
+    std::fs::set_permissions(
+        sb.path("/etc/selinux/config"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let r = sb.run("selinux", json!({"state": "permissive", "backup": true}));
+    ok(&r);
+    let backup = r["backup_file"].as_str().expect("backup_file returned");
+    assert!(
+        backup.starts_with(sb.path("/etc/selinux/config.").to_str().unwrap()),
+        "{backup}"
+    );
+    assert!(backup.ends_with('~'));
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), RHEL9);
+    let mode = std::fs::metadata(sb.path("/etc/selinux/config"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn missing_config_created_and_symlinked_config_followed() {
+    let sb = host("", Some("0"));
+    std::fs::remove_file(sb.path("/etc/selinux/config")).unwrap();
+    let r = sb.run(
+        "selinux",
+        json!({"state": "permissive", "policy": "targeted"}),
+    );
+    ok(&r);
+    let text = sb.read("/etc/selinux/config").unwrap();
+    assert!(
+        text.contains("\nSELINUX=permissive\n") && text.contains("\nSELINUXTYPE=targeted\n"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::metadata(sb.path("/etc/selinux/config"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o644
+    );
+
+    // RHEL's /etc/sysconfig/selinux is a link to ../selinux/config: the link stays a link.
+    std::fs::create_dir_all(sb.path("/etc/sysconfig")).unwrap();
+    std::os::unix::fs::symlink("../selinux/config", sb.path("/etc/sysconfig/selinux")).unwrap();
+    let r = sb.run(
+        "selinux",
+        json!({"state": "enforcing", "conf": "/etc/sysconfig/selinux"}),
+    );
+    ok(&r);
+    assert!(sb
+        .path("/etc/sysconfig/selinux")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(sb
+        .read("/etc/selinux/config")
+        .unwrap()
+        .contains("\nSELINUX=enforcing\n"));
+    assert_eq!(sb.read("/sys/fs/selinux/enforce").unwrap(), "1");
+}
+
+#[test]
+fn duplicate_lines_normalised_once() {
+    let sb = host(
+        "SELINUX=permissive\nSELINUXTYPE=targeted\nSELINUX=enforcing\n",
+        Some("0"),
+    );
+    let r = sb.run("selinux", json!({"state": "permissive"}));
+    assert_eq!(ok(&r)["changed"], true);
+    assert_eq!(
+        sb.read("/etc/selinux/config").unwrap(),
+        "SELINUX=permissive\nSELINUXTYPE=targeted\n#SELINUX=enforcing\n"
+    );
+    assert_eq!(
+        sb.run("selinux", json!({"state": "permissive"}))["changed"],
+        false
+    );
+}
+
+#[test]
+fn argv_without_args_file_gives_json_failure() {
+    let out = std::process::Command::new(hardening_rhel_tests::bin_dir().join("selinux"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["failed"], true);
+    assert!(!out.status.success());
+}
