@@ -282,8 +282,8 @@ fn coerce(module: &str, name: &str, p: &Param, kind: &Kind, v: &Value) -> Result
                 ))
             }),
             Value::Number(n) => match n.as_f64() {
-                Some(x) if x == 1.0 => Ok(Value::Bool(true)),
-                Some(x) if x == 0.0 => Ok(Value::Bool(false)),
+                Some(1.0) => Ok(Value::Bool(true)),
+                Some(0.0) => Ok(Value::Bool(false)),
                 _ => Err(wrong()),
             },
             _ => Err(wrong()),
