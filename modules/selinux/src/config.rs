@@ -114,7 +114,7 @@ pub fn policy_type(text: &str) -> Option<String> {
     lines(text)
         .into_iter()
         .filter_map(type_of_line)
-        .last()
+        .next_back()
         .map(String::from)
 }
 
