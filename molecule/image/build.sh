@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the Debian test image for the Molecule scenarios once, and reuses it: the tag is a hash
+# of this recipe (and of the stand-ins it installs), so a change to either builds a new image.
+# No registry is reachable here, so the image is made from Debian packages with debootstrap and
+# imported into podman (recipe and host quirks: shared/reference/container-lab.md).
+# Prints the image reference on the last line of stdout.
+source "$(dirname "$0")/../../scripts/env.sh"
+
+NAME=localhost/hardening-rhel-test
+PACKAGES=(
+  systemd systemd-sysv libpam-systemd dbus python3 netbase iproute2 procps
+  firewalld nftables fapolicyd
+  policycoreutils selinux-utils selinux-policy-default selinux-policy-mls
+)
+HERE=$(cd "$(dirname "$0")" && pwd)
+recipe() {
+  cat "$HERE/build.sh"
+  if [ -d "$HERE/rootfs" ]; then
+    (cd "$HERE/rootfs" && find . -type f | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done)
+  fi
+}
+TAG=$(recipe | sha256sum | cut -c1-12)
+IMAGE=$NAME:$TAG
+
+if podman image exists "$IMAGE"; then
+  echo "$IMAGE"
+  exit 0
+fi
+
+ROOTFS=$(mktemp -d /var/tmp/hardening-rootfs.XXXXXX)
+trap 'rm -rf "$ROOTFS"' EXIT
+log "debootstrap bookworm (${#PACKAGES[@]} packages) into $ROOTFS" >&2
+# libpam-systemd and netbase explicitly: debootstrap does not resolve virtual packages
+# (polkitd needs logind), and without /etc/protocols firewalld dies with INVALID_PROTOCOL: esp.
+debootstrap --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
+  bookworm "$ROOTFS" http://deb.debian.org/debian >&2
+chroot "$ROOTFS" apt-get clean
+rm -rf "$ROOTFS"/var/lib/apt/lists/*
+: > "$ROOTFS/etc/machine-id"
+# Files of the test image itself (stand-ins for RHEL-only tools and the like), if any.
+if [ -d "$HERE/rootfs" ]; then
+  cp -a "$HERE/rootfs/." "$ROOTFS/"
+fi
+tar -C "$ROOTFS" -c . | podman import --change 'CMD ["/sbin/init"]' - "$IMAGE" >&2
+echo "$IMAGE"

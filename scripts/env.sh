@@ -1,0 +1,32 @@
+# Sourced by the project's scripts: one place for paths and versions.
+# shellcheck shell=bash
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export REPO
+# Caches outside the work tree, so a fresh clone (CI) reuses what an earlier run installed.
+CACHE=${HARDENING_CACHE:-/var/cache/hardening-rhel}
+REQ_HASH=$(sha256sum "$REPO/scripts/requirements.txt" | cut -c1-12)
+VENV=${HARDENING_VENV:-$CACHE/venv-$REQ_HASH}
+ZIGBUILD_VERSION=0.24.1
+TARGET=x86_64-unknown-linux-gnu
+GLIBC=2.28
+RELEASE_DIR=$REPO/target/$TARGET/release
+DIST=$REPO/dist
+export CACHE VENV ZIGBUILD_VERSION TARGET GLIBC RELEASE_DIR DIST
+
+export PATH="$VENV/bin:$HOME/.cargo/bin:$PATH"
+# podman: runc instead of crun, ulimits this host allows (see molecule/image/build.sh)
+export CONTAINERS_CONF=$CACHE/containers.conf
+export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_HOST_KEY_CHECKING=False
+
+# The module crates: every directory of modules/ but the kit.
+modules() {
+  local d
+  for d in "$REPO"/modules/*/; do
+    d=$(basename "$d")
+    [ "$d" = kit ] || echo "$d"
+  done
+}
+
+log() { printf '\n== %s\n' "$*"; }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every tool the build and the tests need, idempotently, on a fresh Debian 12 machine
+# (as root): podman + runc + debootstrap, a Python venv with the pinned Ansible/Molecule
+# toolchain (incl. zig), cargo-zigbuild. Run by build.sh, test.sh and demo.sh.
+source "$(dirname "$0")/env.sh"
+
+mkdir -p "$CACHE"
+
+need_apt=()
+for pkg in podman runc debootstrap binutils; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt: installing ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/molecule" ] || [ ! -f "$VENV/.complete" ]; then
+  log "python venv $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REPO/scripts/requirements.txt"
+  touch "$VENV/.complete"
+fi
+
+if ! cargo-zigbuild --version 2>/dev/null | grep -q "$ZIGBUILD_VERSION"; then
+  log "cargo-zigbuild $ZIGBUILD_VERSION"
+  cargo install --locked --quiet cargo-zigbuild --version "$ZIGBUILD_VERSION"
+fi
+
+# podman on this host: runc (crun refuses hybrid cgroups), ulimits within the hard limits
+# (root lacks CAP_SYS_RESOURCE here). A file of our own via CONTAINERS_CONF; /etc is untouched.
+nproc_limit=$(ulimit -Hu); [ "$nproc_limit" = unlimited ] && nproc_limit=32768
+[ "$nproc_limit" -gt 32768 ] && nproc_limit=32768
+nofile_limit=$(ulimit -Hn); [ "$nofile_limit" = unlimited ] && nofile_limit=65536
+cat > "$CONTAINERS_CONF.tmp" <<CONF
+[containers]
+default_ulimits = ["nofile=$nofile_limit:$nofile_limit", "nproc=$nproc_limit:$nproc_limit"]
+[engine]
+runtime = "runc"
+CONF
+mv "$CONTAINERS_CONF.tmp" "$CONTAINERS_CONF"

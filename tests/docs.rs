@@ -1,0 +1,109 @@
+//! The sidecar documentation (`collection/plugins/modules/<name>.yml`, what `ansible-doc`
+//! renders) says exactly what each module's parameter spec enforces.
+
+use kit::{Default, Kind, Module, Param};
+use serde_yaml::Value;
+
+fn doc(name: &str) -> Value {
+    let path = format!(
+        "{}/../collection/plugins/modules/{name}.yml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn type_name(k: &Kind) -> &'static str {
+    match k {
+        Kind::Str => "str",
+        Kind::Bool => "bool",
+        Kind::Int => "int",
+        Kind::Path => "path",
+        Kind::List(_) => "list",
+        Kind::Dict(_) => "dict",
+    }
+}
+
+fn check_options(module: &str, at: &str, spec: &[Param], options: &Value) {
+    let options = options
+        .as_mapping()
+        .unwrap_or_else(|| panic!("{module}: {at}options is not a mapping"));
+    let documented: Vec<&str> = options.keys().map(|k| k.as_str().unwrap()).collect();
+    let mut declared: Vec<&str> = spec.iter().map(|p| p.name).collect();
+    let mut doc_sorted = documented.clone();
+    doc_sorted.sort_unstable();
+    declared.sort_unstable();
+    assert_eq!(
+        doc_sorted, declared,
+        "{module}: documented vs declared options at '{at}'"
+    );
+    for p in spec {
+        let o = &options[p.name];
+        let ctx = format!("{module}: option {at}{}", p.name);
+        assert!(
+            o["description"].is_sequence() || o["description"].is_string(),
+            "{ctx}: no description"
+        );
+        assert_eq!(o["type"].as_str(), Some(type_name(&p.kind)), "{ctx}: type");
+        assert_eq!(
+            o["required"].as_bool().unwrap_or(false),
+            p.required,
+            "{ctx}: required"
+        );
+        let choices: Vec<&str> = o["choices"]
+            .as_sequence()
+            .map(|s| s.iter().map(|c| c.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        assert_eq!(choices, p.choices, "{ctx}: choices");
+        let aliases: Vec<&str> = o["aliases"]
+            .as_sequence()
+            .map(|s| s.iter().map(|c| c.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        assert_eq!(aliases, p.aliases, "{ctx}: aliases");
+        let default = &o["default"];
+        match p.default {
+            None => assert!(
+                default.is_null(),
+                "{ctx}: documents a default the module does not have"
+            ),
+            Some(Default::Str(s)) => assert_eq!(default.as_str(), Some(s), "{ctx}: default"),
+            Some(Default::Bool(b)) => assert_eq!(default.as_bool(), Some(b), "{ctx}: default"),
+            Some(Default::Int(i)) => assert_eq!(default.as_i64(), Some(i), "{ctx}: default"),
+            Some(Default::EmptyList) => assert_eq!(
+                default.as_sequence().map(Vec::len),
+                Some(0),
+                "{ctx}: default"
+            ),
+        }
+        if let Kind::List(elem) = p.kind {
+            assert_eq!(
+                o["elements"].as_str(),
+                Some(type_name(elem)),
+                "{ctx}: elements"
+            );
+            if let Kind::Dict(sub) = elem {
+                check_options(module, &format!("{at}{}.", p.name), sub, &o["options"]);
+            }
+        }
+        if let Kind::Dict(sub) = p.kind {
+            check_options(module, &format!("{at}{}.", p.name), sub, &o["options"]);
+        }
+    }
+}
+
+fn check<M: Module>() {
+    let d = doc(M::NAME);
+    let documentation = &d["DOCUMENTATION"];
+    assert_eq!(documentation["module"].as_str(), Some(M::NAME));
+    assert!(documentation["short_description"].is_string());
+    check_options(M::NAME, "", M::SPEC, &documentation["options"]);
+    assert!(d["EXAMPLES"]
+        .as_str()
+        .is_some_and(|e| e.contains(&format!("hardening.rhel.{}:", M::NAME))));
+    assert!(d["RETURN"].is_mapping(), "{}: RETURN", M::NAME);
+}
+
+#[test]
+fn selinux_docs_match_spec() {
+    check::<selinux::Selinux>();
+}
