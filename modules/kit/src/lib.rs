@@ -16,6 +16,7 @@
 //! task argument or environment variable can reach this switch by accident.
 
 pub mod args;
+pub mod boot;
 pub mod cmd;
 pub mod error;
 pub mod fs;

@@ -6,20 +6,21 @@
 //! * the mode: selinuxfs (`/sys/fs/selinux/enforce`) exists only while SELinux is enabled, and
 //!   holds `1` (enforcing) or `0` (permissive);
 //! * the loaded policy *type* is not exposed by the kernel. When this module changes
-//!   `SELINUXTYPE=` on a running system it records the type that is loaded, with the boot id, in
-//!   [`LOADED_MARKER`] (on /run, a tmpfs that a reboot empties), so `reboot_required` stays true
-//!   until that reboot, and turns false if the type is set back before it.
+//!   `SELINUXTYPE=` on a running system it records the type that is loaded as a boot note
+//!   ([`kit::boot`], `/run/hardening-rhel/selinux-loaded-policy`), so `reboot_required` stays
+//!   true until that reboot, and turns false if the type is set back before it.
 
 pub mod config;
 
 use config::Mode;
+use kit::boot::NoteStep;
 use kit::{Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
 use serde::Deserialize;
 
 pub const ENFORCE: &str = "/sys/fs/selinux/enforce";
-pub const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
 pub const AUTORELABEL: &str = "/.autorelabel";
-pub const LOADED_MARKER: &str = "/run/hardening-rhel/selinux-loaded-policy";
+/// The boot note (see [`kit::boot`]) holding the policy type loaded in this boot.
+pub const LOADED_NOTE: &str = "selinux-loaded-policy";
 const SELINUX_DIR: &str = "/etc/selinux";
 
 pub struct Selinux;
@@ -63,7 +64,7 @@ impl kit::Module for Selinux {
         let backup_file = if ctx.check_mode {
             None
         } else {
-            apply(ctx, &args, &plan, &mut out)?
+            apply(ctx, &args, &current, &plan, &mut out)?
         };
         report(ctx, &args, &current, &plan, backup_file, &mut out);
         Ok(out)
@@ -159,13 +160,9 @@ pub enum Step {
         before: Option<String>,
         after: String,
     },
-    /// Remember which policy type the running kernel has loaded (before SELINUXTYPE changes).
-    RecordLoaded {
-        policy: String,
-        boot_id: String,
-    },
-    /// The configured type is the loaded one again: the record is obsolete.
-    ClearLoaded,
+    /// Remember which policy type the running kernel has loaded (before SELINUXTYPE changes),
+    /// or forget it once the configured type is the loaded one again.
+    LoadedNote(NoteStep),
     CreateAutorelabel,
     SetEnforce(bool),
 }
@@ -206,22 +203,8 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
         }
     }
     installed.sort();
-    let boot_id = ctx
-        .read(BOOT_ID)?
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    let recorded_loaded = ctx.read(LOADED_MARKER)?.and_then(|text| {
-        let field = |k: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(k))
-                .map(|v| v.trim().to_string())
-        };
-        // A record from another boot is stale: that boot loaded whatever was configured.
-        match (field("boot_id="), field("policy=")) {
-            (Some(b), Some(p)) if !boot_id.is_empty() && b == boot_id && !p.is_empty() => Some(p),
-            _ => None,
-        }
-    });
+    let boot_id = kit::boot::boot_id(ctx)?;
+    let recorded_loaded = kit::boot::booted_value(ctx, LOADED_NOTE, &boot_id)?;
     let autorelabel_pending = ctx.path(AUTORELABEL).exists();
     Ok(Current {
         config_text,
@@ -288,14 +271,9 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
     let loaded = current.loaded_type();
     // Record / clear what the kernel has loaded when the configured type moves away / back.
     if let Some(loaded) = &loaded {
-        let type_changes = current.configured_type() != policy_after;
-        if *loaded != policy_after && current.recorded_loaded.is_none() && type_changes {
-            steps.push(Step::RecordLoaded {
-                policy: loaded.clone(),
-                boot_id: current.boot_id.clone(),
-            });
-        } else if *loaded == policy_after && current.recorded_loaded.is_some() {
-            steps.push(Step::ClearLoaded);
+        let recorded = current.recorded_loaded.as_deref();
+        if let Some(step) = kit::boot::plan_note(recorded, loaded, &policy_after) {
+            steps.push(Step::LoadedNote(step));
         }
     }
 
@@ -341,7 +319,13 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
 }
 
 /// Carry out the plan. Returns the config backup's path when one was made.
-fn apply(ctx: &Ctx, args: &Args, plan: &Plan, out: &mut Outcome) -> Result<Option<String>> {
+fn apply(
+    ctx: &Ctx,
+    args: &Args,
+    current: &Current,
+    plan: &Plan,
+    out: &mut Outcome,
+) -> Result<Option<String>> {
     let mut backup_file = None;
     for step in &plan.steps {
         match step {
@@ -356,17 +340,11 @@ fn apply(ctx: &Ctx, args: &Args, plan: &Plan, out: &mut Outcome) -> Result<Optio
                 )?;
                 backup_file = w.backup_file.map(|p| p.display().to_string());
             }
-            Step::RecordLoaded { policy, boot_id } => {
-                kit::fs::create_dirs(&ctx.path("/run/hardening-rhel"), 0o700)?;
-                ctx.write(
-                    LOADED_MARKER,
-                    format!("# written by hardening.rhel.selinux: the policy type loaded in this boot\nboot_id={boot_id}\npolicy={policy}\n").as_bytes(),
-                    kit::fs::WriteOptions { new_mode: 0o600, backup: false },
-                )?;
+            Step::LoadedNote(NoteStep::Record(policy)) => {
+                let what = "the SELinux policy type loaded";
+                kit::boot::record(ctx, LOADED_NOTE, &current.boot_id, policy, what)?;
             }
-            Step::ClearLoaded => {
-                ctx.remove(LOADED_MARKER, false)?;
-            }
+            Step::LoadedNote(NoteStep::Clear) => kit::boot::clear(ctx, LOADED_NOTE)?,
             Step::CreateAutorelabel => {
                 ctx.write(
                     AUTORELABEL,
@@ -446,7 +424,7 @@ fn report(
                     after_header: format!("{ENFORCE} (running mode)"),
                 });
             }
-            Step::RecordLoaded { .. } | Step::ClearLoaded => {}
+            Step::LoadedNote(_) => {}
         }
     }
     if current.runtime == Runtime::Disabled && plan.state.enabled() {
@@ -594,10 +572,9 @@ mod tests {
     fn policy_type_change_records_loaded_type_until_reboot() {
         let c = cur(Some(ENF), Runtime::Enforcing);
         let p = plan(&c, &want(Mode::Enforcing, Some("mls"))).unwrap();
-        assert!(p.steps.contains(&Step::RecordLoaded {
-            policy: "targeted".into(),
-            boot_id: "b1".into()
-        }));
+        assert!(p
+            .steps
+            .contains(&Step::LoadedNote(NoteStep::Record("targeted".into()))));
         assert!(p.steps.contains(&Step::CreateAutorelabel));
         assert!(p.reboot_required);
         // second run in the same boot: record present, nothing to do, reboot still required
@@ -612,7 +589,7 @@ mod tests {
         assert!(p.reboot_required);
         // set back before rebooting: record cleared, no reboot needed
         let p = plan(&c2, &want(Mode::Enforcing, Some("targeted"))).unwrap();
-        assert!(p.steps.contains(&Step::ClearLoaded));
+        assert!(p.steps.contains(&Step::LoadedNote(NoteStep::Clear)));
         assert!(!p.reboot_required);
         // after the reboot (record stale → not read): configured type is loaded
         let mut c3 = c2.clone();
