@@ -82,11 +82,11 @@ fn check_options(module: &str, at: &str, spec: &[Param], options: &Value) {
                 "{ctx}: elements"
             );
             if let Kind::Dict(sub) = elem {
-                check_options(module, &format!("{at}{}.", p.name), sub, &o["options"]);
+                check_options(module, &format!("{at}{}.", p.name), sub, &o["suboptions"]);
             }
         }
         if let Kind::Dict(sub) = p.kind {
-            check_options(module, &format!("{at}{}.", p.name), sub, &o["options"]);
+            check_options(module, &format!("{at}{}.", p.name), sub, &o["suboptions"]);
         }
     }
 }
@@ -106,4 +106,9 @@ fn check<M: Module>() {
 #[test]
 fn selinux_docs_match_spec() {
     check::<selinux::Selinux>();
+}
+
+#[test]
+fn crypto_policy_docs_match_spec() {
+    check::<crypto_policy::CryptoPolicy>();
 }

@@ -21,6 +21,14 @@ pub fn bin_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The repository's top directory.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
 /// A sandbox root in a temp dir; files are laid out with [`Sandbox::file`].
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -57,6 +65,21 @@ impl Sandbox {
 
     pub fn dir(&self, abs: &str) -> &Self {
         std::fs::create_dir_all(self.path(abs)).unwrap();
+        self
+    }
+
+    /// Copy a file or directory tree of the repository (`rel`) to `abs` in the sandbox,
+    /// keeping symbolic links and modes.
+    pub fn copy(&self, rel: &str, abs: &str) -> &Self {
+        let dest = self.path(abs);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let status = Command::new("/bin/cp")
+            .args(["-a", "--no-preserve=ownership"])
+            .arg(repo().join(rel))
+            .arg(&dest)
+            .status()
+            .unwrap();
+        assert!(status.success(), "copy {rel}");
         self
     }
 

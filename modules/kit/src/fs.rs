@@ -423,3 +423,23 @@ mod tests {
         assert!(read_optional(&d.path().join("nope")).unwrap().is_none());
     }
 }
+
+/// SHA-256 of `data` as lower-case hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod hash_tests {
+    #[test]
+    fn sha256_known_vector() {
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,437 @@
+//! hardening.rhel.crypto_policy, the real binary, against sandbox roots holding the real policy
+//! definitions and the stand-in update-crypto-policies (molecule/image/rootfs/usr/bin), which
+//! logs every call so that the tests can count them.
+
+use hardening_rhel_tests::Sandbox;
+use serde_json::{json, Value};
+use std::process::Command;
+
+const TOOL: &str = "/usr/bin/update-crypto-policies";
+const CALLS: &str = "/var/log/update-crypto-policies.calls";
+
+/// A RHEL-like host with DEFAULT applied; `systemd`: whether init is running.
+fn host(systemd: bool) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.copy(
+        "tests/fixtures/crypto-policies/policies",
+        "/usr/share/crypto-policies/policies",
+    )
+    .copy(
+        "tests/fixtures/crypto-policies/default-config",
+        "/usr/share/crypto-policies/default-config",
+    )
+    .copy("molecule/image/rootfs/usr/bin/update-crypto-policies", TOOL)
+    .file("/proc/sys/kernel/random/boot_id", "aaaa-1\n")
+    .file("/proc/sys/crypto/fips_enabled", "0\n")
+    .dir("/etc/crypto-policies/policies/modules");
+    if systemd {
+        sb.dir("/run/systemd/system");
+    }
+    tool(&sb, &["--set", "DEFAULT", "--no-reload"]);
+    std::fs::remove_file(sb.path(CALLS)).unwrap();
+    sb
+}
+
+/// Run the stand-in inside the sandbox, as the module would.
+fn tool(sb: &Sandbox, args: &[&str]) -> (i32, String) {
+    let out = Command::new(sb.path(TOOL))
+        .args(args)
+        .env("HARDENING_RHEL_SANDBOX", sb.root())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn calls(sb: &Sandbox) -> Vec<String> {
+    sb.read(CALLS)
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn ok(v: &Value) -> &Value {
+    assert!(v.get("failed").is_none(), "module failed: {v}");
+    v
+}
+
+#[test]
+fn policy_with_subpolicy_set_once_then_no_tool_call() {
+    let sb = host(false);
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "default:no-sha1", "_ansible_diff": true}),
+    );
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["applied"], true);
+    assert_eq!(r["policy"], "DEFAULT:NO-SHA1");
+    assert_eq!(r["previous"], "DEFAULT");
+    assert_eq!(r["reboot_required"], true);
+    assert_eq!(
+        calls(&sb),
+        vec!["--set DEFAULT:NO-SHA1 --no-reload"],
+        "no init running: --no-reload"
+    );
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "DEFAULT:NO-SHA1\n"
+    );
+    assert_eq!(
+        sb.read("/etc/crypto-policies/config").unwrap(),
+        "DEFAULT:NO-SHA1\n"
+    );
+    assert_eq!(r["diff"][0]["before"], "DEFAULT\n");
+    assert_eq!(r["diff"][0]["after"], "DEFAULT:NO-SHA1\n");
+    assert!(r["available_modules"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("NO-SHA1")));
+
+    let again = sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"}));
+    assert_eq!(ok(&again)["changed"], false);
+    assert_eq!(again["applied"], false);
+    assert_eq!(
+        calls(&sb).len(),
+        1,
+        "an unchanged request runs no tool: {:?}",
+        calls(&sb)
+    );
+    assert_eq!(
+        again["reboot_required"], true,
+        "services still run with DEFAULT until the reboot"
+    );
+
+    // the reboot happened: new boot id
+    sb.file("/proc/sys/kernel/random/boot_id", "aaaa-2\n");
+    let after = sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"}));
+    assert_eq!(ok(&after)["reboot_required"], false);
+    assert_eq!(calls(&sb).len(), 1);
+}
+
+#[test]
+fn reload_when_init_runs_unless_told_not_to() {
+    let sb = host(true);
+    ok(&sb.run("crypto_policy", json!({"policy": "FUTURE"})));
+    ok(&sb.run(
+        "crypto_policy",
+        json!({"policy": "LEGACY", "reload": false}),
+    ));
+    assert_eq!(
+        calls(&sb),
+        vec!["--set FUTURE", "reload", "--set LEGACY --no-reload"]
+    );
+}
+
+#[test]
+fn custom_module_defined_and_used_in_one_task_then_updated() {
+    let sb = host(false);
+    let content = "# MYCORP: no SHA-1 anywhere\nhash = -SHA1\nsign = -*-SHA1\nsha1_in_certs = 0\n";
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "DEFAULT:MYCORP", "custom_modules": [{"name": "mycorp", "content": content}]}),
+    );
+    ok(&r);
+    assert_eq!(
+        sb.read("/etc/crypto-policies/policies/modules/MYCORP.pmod")
+            .unwrap(),
+        content
+    );
+    assert!(sb
+        .read("/etc/crypto-policies/state/CURRENT.pol")
+        .unwrap()
+        .contains("MYCORP: no SHA-1"));
+    assert_eq!(calls(&sb), vec!["--set DEFAULT:MYCORP --no-reload"]);
+    // same again: nothing
+    let same = json!({"policy": "DEFAULT:MYCORP", "custom_modules": [{"name": "MYCORP", "content": content}]});
+    assert_eq!(ok(&sb.run("crypto_policy", same))["changed"], false);
+    assert_eq!(calls(&sb).len(), 1);
+    // the definition changes: rewritten and the same policy re-applied
+    let r = sb.run(
+        "crypto_policy",
+        json!({"custom_modules": [{"name": "MYCORP", "content": "hash = -SHA1 -MD5\n"}]}),
+    );
+    assert_eq!(ok(&r)["applied"], true);
+    assert_eq!(
+        calls(&sb),
+        vec![
+            "--set DEFAULT:MYCORP --no-reload",
+            "--set DEFAULT:MYCORP --no-reload"
+        ]
+    );
+    assert!(sb
+        .read("/etc/crypto-policies/state/CURRENT.pol")
+        .unwrap()
+        .contains("-MD5"));
+    // removing it while in use fails, nothing written
+    let before = sb.snapshot();
+    let r = sb.run(
+        "crypto_policy",
+        json!({"custom_modules": [{"name": "MYCORP", "state": "absent"}]}),
+    );
+    assert_eq!(r["failed"], true);
+    assert!(
+        r["msg"].as_str().unwrap().contains("cannot remove MYCORP"),
+        "{r}"
+    );
+    assert_eq!(sb.snapshot(), before);
+    // with a policy that does not use it: removed and applied
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "DEFAULT", "custom_modules": [{"name": "MYCORP", "state": "absent"}]}),
+    );
+    ok(&r);
+    assert!(!sb.exists("/etc/crypto-policies/policies/modules/MYCORP.pmod"));
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "DEFAULT\n"
+    );
+}
+
+#[test]
+fn custom_policy_file() {
+    let sb = host(false);
+    let pol = std::fs::read_to_string(
+        hardening_rhel_tests::repo().join("tests/fixtures/crypto-policies/policies/FUTURE.pol"),
+    )
+    .unwrap()
+        + "\nmin_rsa_size = 4096\n";
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "corp", "custom_policies": [{"name": "CORP", "content": pol}]}),
+    );
+    ok(&r);
+    assert_eq!(r["policy"], "CORP");
+    assert!(sb.exists("/etc/crypto-policies/policies/CORP.pol"));
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "CORP\n"
+    );
+}
+
+#[test]
+fn drift_behind_the_modules_back_is_repaired() {
+    let sb = host(false);
+    ok(&sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"})));
+    // someone edits state/current
+    sb.file("/etc/crypto-policies/state/current", "LEGACY\n");
+    let r = sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"}));
+    assert_eq!(ok(&r)["changed"], true);
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("state/current says LEGACY"),
+        "{r}"
+    );
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "DEFAULT:NO-SHA1\n"
+    );
+    // someone links a back-end into another policy's directory
+    let link = sb.path("/etc/crypto-policies/back-ends/openssh.config");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("/usr/share/crypto-policies/LEGACY/openssh.txt", &link).unwrap();
+    let r = sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"}));
+    assert!(
+        ok(&r)["msg"]
+            .as_str()
+            .unwrap()
+            .contains("links to the LEGACY"),
+        "{r}"
+    );
+    assert!(!link.is_symlink(), "regenerated by the tool");
+    assert_eq!(calls(&sb).len(), 3);
+}
+
+#[test]
+fn check_backends_runs_the_read_only_check_and_repairs_edited_backends() {
+    let sb = host(false);
+    // consistent: one --check, no --set
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "DEFAULT", "check_backends": true}),
+    );
+    assert_eq!(ok(&r)["changed"], false);
+    assert_eq!(calls(&sb), vec!["--check"]);
+    // a hand-edited back-end
+    sb.file(
+        "/etc/crypto-policies/back-ends/openssh.config",
+        "Ciphers aes128-cbc\n",
+    );
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "DEFAULT", "check_backends": true}),
+    );
+    assert_eq!(ok(&r)["changed"], true);
+    assert_eq!(
+        calls(&sb),
+        vec!["--check", "--check", "--set DEFAULT --no-reload"]
+    );
+    assert!(sb
+        .read("/etc/crypto-policies/back-ends/openssh.config")
+        .unwrap()
+        .contains("stand-in back-end openssh"));
+}
+
+#[test]
+fn check_mode_writes_nothing_and_runs_no_tool() {
+    let sb = host(false);
+    let before = sb.snapshot();
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "DEFAULT:MYCORP", "_ansible_check_mode": true, "_ansible_diff": true,
+               "custom_modules": [{"name": "MYCORP", "content": "hash = -SHA1\n"}]}),
+    );
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["applied"], true);
+    assert_eq!(r["reboot_required"], true);
+    assert_eq!(
+        r["diff"][0]["after_header"],
+        "/etc/crypto-policies/policies/modules/MYCORP.pmod"
+    );
+    assert_eq!(r["diff"][1]["after"], "DEFAULT:MYCORP\n");
+    assert_eq!(sb.snapshot(), before);
+    assert!(calls(&sb).is_empty());
+}
+
+#[test]
+fn bad_input_fails_with_nothing_written() {
+    let sb = host(false);
+    let before = sb.snapshot();
+    let cases = [
+        (
+            json!({"policy": "DEFALT"}),
+            "policy: DEFALT is not an installed policy",
+        ),
+        (
+            json!({"policy": "DEFAULT:NO-SHA2"}),
+            "NO-SHA2 is not an installed subpolicy",
+        ),
+        (json!({"policy": "DEFAULT:"}), "has an empty part"),
+        (json!({"policy": ["DEFAULT"]}), "policy must be a string"),
+        (
+            json!({"policy": "DEFAULT:X", "custom_modules": [{"name": "X", "content": "hash = SHA1 -MD5\n"}]}),
+            "custom_modules[0].content (X.pmod): line 1: hash mixes a plain list",
+        ),
+        (
+            json!({"custom_modules": [{"name": "X", "content": "ok = 1\n", "stat": "present"}]}),
+            "custom_modules[0].stat",
+        ),
+        (
+            json!({"custom_modules": "X"}),
+            "custom_modules must be a list of dicts",
+        ),
+        (
+            json!({"poilcy": "DEFAULT"}),
+            "Unsupported parameters for (hardening.rhel.crypto_policy) module: poilcy",
+        ),
+    ];
+    for (args, want) in cases {
+        let r = sb.run("crypto_policy", args.clone());
+        assert_eq!(r["failed"], true, "{args}: {r}");
+        let msg = r["msg"].as_str().unwrap();
+        assert!(msg.contains(want), "{args}: {msg}");
+    }
+    assert_eq!(sb.snapshot(), before);
+    assert!(calls(&sb).is_empty());
+}
+
+#[test]
+fn missing_tool_fails_after_validation_and_writes_nothing() {
+    let sb = host(false);
+    std::fs::remove_file(sb.path(TOOL)).unwrap();
+    let before = sb.snapshot();
+    let args = json!({"policy": "DEFAULT:MYCORP", "custom_modules": [{"name": "MYCORP", "content": "hash = -SHA1\n"}]});
+    let r = sb.run("crypto_policy", args.clone());
+    assert_eq!(r["failed"], true);
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("update-crypto-policies is not installed"),
+        "{r}"
+    );
+    assert_eq!(sb.snapshot(), before);
+    // check mode still reports what would happen
+    let mut check = args;
+    check["_ansible_check_mode"] = json!(true);
+    let r = sb.run("crypto_policy", check);
+    assert_eq!(ok(&r)["changed"], true);
+}
+
+#[test]
+fn tool_rejection_restores_the_definitions() {
+    let sb = host(false);
+    sb.file(
+        "/etc/crypto-policies/policies/modules/MYCORP.pmod",
+        "hash = -SHA1\n",
+    );
+    // a tool that rejects everything (as the real one does for an unknown algorithm name)
+    sb.file(
+        TOOL,
+        "#!/bin/sh\necho 'Errors found in policy, first one: unknown algorithm' >&2\nexit 1\n",
+    );
+    let before = sb.snapshot();
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "DEFAULT:MYCORP:NEWONE", "custom_modules": [
+            {"name": "MYCORP", "content": "hash = -SHA1 -MD5\n"},
+            {"name": "NEWONE", "content": "cipher = -NOSUCHALG\n"}]}),
+    );
+    assert_eq!(r["failed"], true);
+    let msg = r["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("exited with code 1: Errors found in policy") && msg.contains("restored"),
+        "{msg}"
+    );
+    assert_eq!(r["changed"], true, "files were written, then restored");
+    assert_eq!(
+        sb.read("/etc/crypto-policies/policies/modules/MYCORP.pmod")
+            .unwrap(),
+        "hash = -SHA1\n"
+    );
+    assert!(!sb.exists("/etc/crypto-policies/policies/modules/NEWONE.pmod"));
+    let after: Vec<_> = sb
+        .snapshot()
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(sb.path("/run")))
+        .collect();
+    assert_eq!(after, before);
+}
+
+#[test]
+fn leaving_fips_on_a_fips_kernel_warns() {
+    let sb = host(false);
+    sb.file("/proc/sys/crypto/fips_enabled", "1\n");
+    ok(&sb.run("crypto_policy", json!({"policy": "FIPS"})));
+    let r = sb.run("crypto_policy", json!({"policy": "DEFAULT"}));
+    let w = r["warnings"].as_array().expect("a warning");
+    assert!(
+        w[0].as_str().unwrap().contains("leaves FIPS compliance"),
+        "{r}"
+    );
+}
+
+#[test]
+fn stand_in_follows_the_file_contract() {
+    let sb = host(false);
+    assert_eq!(tool(&sb, &["--show"]), (0, "DEFAULT\n".into()));
+    assert_eq!(tool(&sb, &["--is-applied"]).0, 0);
+    assert_eq!(tool(&sb, &["--check"]).0, 0);
+    assert_eq!(tool(&sb, &["--set", "NOPE"]).0, 1);
+    assert_eq!(tool(&sb, &["--bogus"]).0, 2);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    sb.file("/etc/crypto-policies/config", "LEGACY\n");
+    assert_eq!(tool(&sb, &["--is-applied"]).0, 1);
+    assert_eq!(tool(&sb, &["--check"]).0, 1);
+    assert_eq!(tool(&sb, &[]).0, 0);
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "LEGACY\n"
+    );
+}
