@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, on a throwaway target: build the modules and the collection, start a Debian
-# container with systemd, show its SELinux posture, harden it with playbooks/harden.yml, show
+# container with systemd, show its posture (SELinux, crypto policy), harden it with playbooks/harden.yml, show
 # the posture again and prove a second run changes nothing. The container is removed at the end.
 source "$(dirname "$0")/env.sh"
 cd "$REPO"
@@ -23,7 +23,8 @@ posture() {
   log "posture $1"
   podman exec "$NAME" sh -c 'echo "configured: $(grep -E "^(SELINUX|SELINUXTYPE)=" /etc/selinux/config | tr "\n" " ")"; \
     echo "running kernel: $(cat /sys/fs/selinux/enforce 2>/dev/null | sed "s/1/enforcing/;s/0/permissive/" || true)$( [ -e /sys/fs/selinux/enforce ] || echo "SELinux disabled (no selinuxfs: containers share the host kernel)")"; \
-    echo "relabel scheduled: $( [ -e /.autorelabel ] && echo yes || echo no)"'
+    echo "relabel scheduled: $( [ -e /.autorelabel ] && echo yes || echo no)"; \
+    echo "crypto policy: configured $(cat /etc/crypto-policies/config), applied $(cat /etc/crypto-policies/state/current)"'
 }
 
 posture before

@@ -13,11 +13,12 @@ PACKAGES=(
   policycoreutils selinux-utils selinux-policy-default selinux-policy-mls
 )
 HERE=$(cd "$(dirname "$0")" && pwd)
+CRYPTO_FIXTURES=$REPO/tests/fixtures/crypto-policies
 recipe() {
   cat "$HERE/build.sh"
-  if [ -d "$HERE/rootfs" ]; then
-    (cd "$HERE/rootfs" && find . -type f | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done)
-  fi
+  for d in "$HERE/rootfs" "$CRYPTO_FIXTURES"; do
+    (cd "$d" && find . \( -type f -o -type l \) | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done)
+  done
 }
 TAG=$(recipe | sha256sum | cut -c1-12)
 IMAGE=$NAME:$TAG
@@ -37,9 +38,14 @@ debootstrap --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
 chroot "$ROOTFS" apt-get clean
 rm -rf "$ROOTFS"/var/lib/apt/lists/*
 : > "$ROOTFS/etc/machine-id"
-# Files of the test image itself (stand-ins for RHEL-only tools and the like), if any.
-if [ -d "$HERE/rootfs" ]; then
-  cp -a "$HERE/rootfs/." "$ROOTFS/"
-fi
+# Files of the test image itself: stand-ins for RHEL-only tools, each saying so in its header.
+cp -a "$HERE/rootfs/." "$ROOTFS/"
+# A RHEL-like crypto-policies layout: the real policy definitions, initialised to DEFAULT by the
+# stand-in update-crypto-policies (as the crypto-policies package's %post does).
+mkdir -p "$ROOTFS/usr/share/crypto-policies" "$ROOTFS/etc/crypto-policies/policies/modules" \
+  "$ROOTFS/etc/crypto-policies/local.d"
+cp -a "$CRYPTO_FIXTURES/policies" "$CRYPTO_FIXTURES/default-config" "$ROOTFS/usr/share/crypto-policies/"
+chroot "$ROOTFS" /usr/bin/update-crypto-policies --set DEFAULT --no-reload >&2
+rm -f "$ROOTFS/var/log/update-crypto-policies.calls"
 tar -C "$ROOTFS" -c . | podman import --change 'CMD ["/sbin/init"]' - "$IMAGE" >&2
 echo "$IMAGE"
