@@ -724,12 +724,11 @@ fn report(
                 .into(),
         );
     }
+    if plan.steps.is_empty() {
+        said.insert(0, format!("crypto policy {} already applied", plan.policy_after));
+    }
     out.changed = !plan.steps.is_empty();
-    out.msg = if plan.steps.is_empty() {
-        format!("crypto policy {} already applied", plan.policy_after)
-    } else {
-        said.join("; ")
-    };
+    out.msg = said.join("; ");
     for w in &plan.warnings {
         out.warn(w.clone());
     }
