@@ -104,6 +104,11 @@ fn policy_with_subpolicy_set_once_then_no_tool_call() {
         again["reboot_required"], true,
         "services still run with DEFAULT until the reboot"
     );
+    let msg = again["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("already applied") && msg.contains("reboot required"),
+        "{msg}"
+    );
 
     // the reboot happened: new boot id
     sb.file("/proc/sys/kernel/random/boot_id", "aaaa-2\n");

@@ -725,7 +725,10 @@ fn report(
         );
     }
     if plan.steps.is_empty() {
-        said.insert(0, format!("crypto policy {} already applied", plan.policy_after));
+        said.insert(
+            0,
+            format!("crypto policy {} already applied", plan.policy_after),
+        );
     }
     out.changed = !plan.steps.is_empty();
     out.msg = said.join("; ");
