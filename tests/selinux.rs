@@ -4,17 +4,8 @@ use hardening_rhel_tests::Sandbox;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 
-const RHEL9: &str = "\n# This file controls the state of SELinux on the system.\n\
-# SELINUX= can take one of these three values:\n\
-#     enforcing - SELinux security policy is enforced.\n\
-#     permissive - SELinux prints warnings instead of enforcing.\n\
-#     disabled - No SELinux policy is loaded.\n\
-SELINUX=enforcing\n\
-# SELINUXTYPE= can take one of these three values:\n\
-#     targeted - Targeted processes are protected,\n\
-#     minimum - Modification of targeted policy. Only selected processes are protected.\n\
-#     mls - Multi Level Security protection.\n\
-SELINUXTYPE=targeted\n\n";
+/// /etc/selinux/config as RHEL 9 installs it.
+const RHEL9: &str = include_str!("fixtures/selinux/rhel9-config");
 
 /// A RHEL-like host: targeted and mls installed, SELinux enabled in the kernel (`enforce`).
 fn host(config: &str, enforce: Option<&str>) -> Sandbox {

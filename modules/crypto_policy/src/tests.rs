@@ -20,6 +20,17 @@ fn host() -> Current {
     }
 }
 
+/// The host with DEFAULT:MYCORP applied and MYCORP defined under /etc.
+fn host_using_mycorp() -> Current {
+    let mut c = host();
+    c.configured = "DEFAULT:MYCORP".into();
+    c.state_current = Some("DEFAULT:MYCORP".into());
+    c.etc_modules = set(&["MYCORP"]);
+    c.etc_defs
+        .insert((DefKind::Module, "MYCORP".into()), "hash = -SHA1\n".into());
+    c
+}
+
 fn want(policy: Option<&str>, defs: Vec<Def>) -> Desired {
     Desired {
         policy: policy.map(|p| PolicySpec::parse(p).unwrap()),
@@ -117,12 +128,7 @@ fn custom_module_written_before_the_policy_that_uses_it() {
 
 #[test]
 fn changed_definition_in_use_reapplies_the_same_policy() {
-    let mut c = host();
-    c.configured = "DEFAULT:MYCORP".into();
-    c.state_current = Some("DEFAULT:MYCORP".into());
-    c.etc_modules = set(&["MYCORP"]);
-    c.etc_defs
-        .insert((DefKind::Module, "MYCORP".into()), "hash = -SHA1\n".into());
+    let c = host_using_mycorp();
     // same content: nothing
     let p = plan(
         &c,
@@ -160,12 +166,7 @@ fn changed_definition_in_use_reapplies_the_same_policy() {
 
 #[test]
 fn removing_a_definition_in_use_fails() {
-    let mut c = host();
-    c.configured = "DEFAULT:MYCORP".into();
-    c.state_current = Some("DEFAULT:MYCORP".into());
-    c.etc_modules = set(&["MYCORP"]);
-    c.etc_defs
-        .insert((DefKind::Module, "MYCORP".into()), "hash = -SHA1\n".into());
+    let c = host_using_mycorp();
     let e = plan(&c, &want(None, vec![module("MYCORP", None)]), true)
         .unwrap_err()
         .to_string();

@@ -214,17 +214,8 @@ fn insert_line(out: &mut Vec<String>, at: Option<usize>, line: &str) {
 mod tests {
     use super::*;
 
-    const RHEL9: &str = "\n# This file controls the state of SELinux on the system.\n\
-# SELINUX= can take one of these three values:\n\
-#     enforcing - SELinux security policy is enforced.\n\
-#     permissive - SELinux prints warnings instead of enforcing.\n\
-#     disabled - No SELinux policy is loaded.\n\
-SELINUX=enforcing\n\
-# SELINUXTYPE= can take one of these three values:\n\
-#     targeted - Targeted processes are protected,\n\
-#     minimum - Modification of targeted policy. Only selected processes are protected.\n\
-#     mls - Multi Level Security protection.\n\
-SELINUXTYPE=targeted\n\n";
+    /// /etc/selinux/config as RHEL 9 installs it.
+    const RHEL9: &str = include_str!("../../../tests/fixtures/selinux/rhel9-config");
 
     #[test]
     fn reads_like_libselinux() {
