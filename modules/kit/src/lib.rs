@@ -20,6 +20,7 @@ pub mod boot;
 pub mod cmd;
 pub mod error;
 pub mod fs;
+pub mod kernel_args;
 
 pub use args::{Default, Kind, Param};
 pub use error::{Error, Result};
