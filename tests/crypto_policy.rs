@@ -4,53 +4,25 @@
 
 use hardening_rhel_tests::Sandbox;
 use serde_json::{json, Value};
-use std::process::Command;
 
 const TOOL: &str = "/usr/bin/update-crypto-policies";
-const CALLS: &str = "/var/log/update-crypto-policies.calls";
 
 /// A RHEL-like host with DEFAULT applied; `systemd`: whether init is running.
 fn host(systemd: bool) -> Sandbox {
     let sb = Sandbox::new();
-    sb.copy(
-        "tests/fixtures/crypto-policies/policies",
-        "/usr/share/crypto-policies/policies",
-    )
-    .copy(
-        "tests/fixtures/crypto-policies/default-config",
-        "/usr/share/crypto-policies/default-config",
-    )
-    .copy("molecule/image/rootfs/usr/bin/update-crypto-policies", TOOL)
-    .file("/proc/sys/kernel/random/boot_id", "aaaa-1\n")
-    .file("/proc/sys/crypto/fips_enabled", "0\n")
-    .dir("/etc/crypto-policies/policies/modules");
+    sb.with_crypto_policies();
     if systemd {
         sb.dir("/run/systemd/system");
     }
-    tool(&sb, &["--set", "DEFAULT", "--no-reload"]);
-    std::fs::remove_file(sb.path(CALLS)).unwrap();
     sb
 }
 
-/// Run the stand-in inside the sandbox, as the module would.
 fn tool(sb: &Sandbox, args: &[&str]) -> (i32, String) {
-    let out = Command::new(sb.path(TOOL))
-        .args(args)
-        .env("HARDENING_RHEL_SANDBOX", sb.root())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    sb.tool(TOOL, args)
 }
 
 fn calls(sb: &Sandbox) -> Vec<String> {
-    sb.read(CALLS)
-        .unwrap_or_default()
-        .lines()
-        .map(String::from)
-        .collect()
+    sb.calls("update-crypto-policies")
 }
 
 fn ok(v: &Value) -> &Value {
@@ -111,7 +83,7 @@ fn policy_with_subpolicy_set_once_then_no_tool_call() {
     );
 
     // the reboot happened: new boot id
-    sb.file("/proc/sys/kernel/random/boot_id", "aaaa-2\n");
+    sb.file("/proc/sys/kernel/random/boot_id", "boot-2\n");
     let after = sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"}));
     assert_eq!(ok(&after)["reboot_required"], false);
     assert_eq!(calls(&sb).len(), 1);
@@ -182,7 +154,7 @@ fn custom_module_defined_and_used_in_one_task_then_updated() {
         r["msg"].as_str().unwrap().contains("cannot remove MYCORP"),
         "{r}"
     );
-    assert_eq!(sb.snapshot(), before);
+    sb.assert_unchanged(&before);
     // with a policy that does not use it: removed and applied
     let r = sb.run(
         "crypto_policy",
@@ -300,7 +272,7 @@ fn check_mode_writes_nothing_and_runs_no_tool() {
         "/etc/crypto-policies/policies/modules/MYCORP.pmod"
     );
     assert_eq!(r["diff"][1]["after"], "DEFAULT:MYCORP\n");
-    assert_eq!(sb.snapshot(), before);
+    sb.assert_unchanged(&before);
     assert!(calls(&sb).is_empty());
 }
 
@@ -342,7 +314,7 @@ fn bad_input_fails_with_nothing_written() {
         let msg = r["msg"].as_str().unwrap();
         assert!(msg.contains(want), "{args}: {msg}");
     }
-    assert_eq!(sb.snapshot(), before);
+    sb.assert_unchanged(&before);
     assert!(calls(&sb).is_empty());
 }
 
@@ -361,7 +333,7 @@ fn missing_tool_fails_after_validation_and_writes_nothing() {
             .contains("update-crypto-policies is not installed"),
         "{r}"
     );
-    assert_eq!(sb.snapshot(), before);
+    sb.assert_unchanged(&before);
     // check mode still reports what would happen
     let mut check = args;
     check["_ansible_check_mode"] = json!(true);

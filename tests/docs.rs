@@ -112,3 +112,8 @@ fn selinux_docs_match_spec() {
 fn crypto_policy_docs_match_spec() {
     check::<crypto_policy::CryptoPolicy>();
 }
+
+#[test]
+fn fips_docs_match_spec() {
+    check::<fips::Fips>();
+}

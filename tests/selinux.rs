@@ -65,7 +65,7 @@ fn check_mode_writes_nothing_and_reports_the_same_plan() {
     let before = sb.snapshot();
     let r = sb.run("selinux", json!({"state": "disabled", "policy": "mls", "_ansible_check_mode": true, "_ansible_diff": true}));
     ok(&r);
-    assert_eq!(sb.snapshot(), before, "check mode changed files");
+    sb.assert_unchanged(&before);
     assert_eq!(r["changed"], true);
     assert_eq!(r["reboot_required"], true);
     assert_eq!(r["runtime_state"], "permissive");
@@ -178,7 +178,7 @@ fn bad_input_fails_naming_the_parameter_and_writes_nothing() {
         let msg = r["msg"].as_str().unwrap();
         assert!(msg.contains(want), "{args}: {msg}");
     }
-    assert_eq!(sb.snapshot(), before);
+    sb.assert_unchanged(&before);
 }
 
 #[test]

@@ -83,6 +83,63 @@ impl Sandbox {
         self
     }
 
+    /// Run a program of the sandbox (a stand-in) as a module would: with the sandbox root in
+    /// `HARDENING_RHEL_SANDBOX`. Returns the exit code and stdout.
+    pub fn tool(&self, abs: &str, args: &[&str]) -> (i32, String) {
+        let out = Command::new(self.path(abs))
+            .args(args)
+            .env("HARDENING_RHEL_SANDBOX", self.root())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+
+    /// The lines a stand-in appended to its call log (`/var/log/<name>.calls`).
+    pub fn calls(&self, name: &str) -> Vec<String> {
+        self.read(&format!("/var/log/{name}.calls"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    /// Forget the stand-ins' call logs.
+    pub fn clear_calls(&self) {
+        for name in ["update-crypto-policies", "dracut", "lsinitrd"] {
+            let _ = std::fs::remove_file(self.path(&format!("/var/log/{name}.calls")));
+        }
+    }
+
+    /// A RHEL crypto-policies layout: the real definitions, the stand-in update-crypto-policies,
+    /// DEFAULT applied; the kernel not in FIPS mode, boot id `boot-1`.
+    pub fn with_crypto_policies(&self) -> &Self {
+        self.copy(
+            "tests/fixtures/crypto-policies/policies",
+            "/usr/share/crypto-policies/policies",
+        )
+        .copy(
+            "tests/fixtures/crypto-policies/default-config",
+            "/usr/share/crypto-policies/default-config",
+        )
+        .copy(
+            "molecule/image/rootfs/usr/bin/update-crypto-policies",
+            "/usr/bin/update-crypto-policies",
+        )
+        .file("/proc/sys/kernel/random/boot_id", "boot-1\n")
+        .file("/proc/sys/crypto/fips_enabled", "0\n")
+        .dir("/etc/crypto-policies/policies/modules");
+        let (code, _) = self.tool(
+            "/usr/bin/update-crypto-policies",
+            &["--set", "DEFAULT", "--no-reload"],
+        );
+        assert_eq!(code, 0);
+        self.clear_calls();
+        self
+    }
+
     pub fn read(&self, abs: &str) -> Option<String> {
         std::fs::read_to_string(self.path(abs)).ok()
     }
@@ -91,7 +148,26 @@ impl Sandbox {
         self.path(abs).symlink_metadata().is_ok()
     }
 
-    /// Every file below the root with its content, to prove that nothing was written.
+    /// Fail naming the paths that differ from `before` (a [`Sandbox::snapshot`]).
+    pub fn assert_unchanged(&self, before: &[(PathBuf, Vec<u8>)]) {
+        let after = self.snapshot();
+        if after != before {
+            let b: std::collections::BTreeMap<_, _> = before.iter().cloned().collect();
+            let a: std::collections::BTreeMap<_, _> = after.iter().cloned().collect();
+            let differ: Vec<String> = b
+                .keys()
+                .chain(a.keys())
+                .filter(|k| b.get(*k) != a.get(*k))
+                .map(|k| k.display().to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            panic!("the sandbox changed: {differ:?}");
+        }
+    }
+
+    /// Every file below the root with its content, to prove that nothing was written. The
+    /// stand-ins' call logs (`*.calls`, test instrumentation) are left out.
     pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
         fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
             let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
@@ -101,7 +177,7 @@ impl Sandbox {
                 if p.is_dir() {
                     out.push((p.clone(), Vec::new()));
                     walk(&p, out);
-                } else {
+                } else if p.extension().is_none_or(|e| e != "calls") {
                     out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
                 }
             }

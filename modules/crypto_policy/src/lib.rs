@@ -532,8 +532,9 @@ pub fn plan(current: &Current, desired: &Desired, reload: bool) -> Result<Plan> 
     })
 }
 
-/// Carry out the plan; returns the fingerprint of what is applied afterwards.
-fn apply(
+/// Carry out the plan; returns the fingerprint of what is applied afterwards. Also used by
+/// the fips module, which sets the FIPS policy through this module's plan.
+pub fn apply(
     ctx: &Ctx,
     current: &Current,
     plan: &Plan,

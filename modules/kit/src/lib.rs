@@ -21,6 +21,7 @@ pub mod cmd;
 pub mod error;
 pub mod fs;
 pub mod kernel_args;
+pub mod os;
 
 pub use args::{Default, Kind, Param};
 pub use error::{Error, Result};

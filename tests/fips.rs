@@ -1,0 +1,397 @@
+//! hardening.rhel.fips, the real binary, against sandbox roots modelled on RHEL 8, 9 and 10 hosts:
+//! BLS entries (literal options on 9/10, `$kernelopts` + grubenv on 8, a rescue entry, two
+//! kernels), /etc/kernel/cmdline, /etc/default/grub, the crypto-policies layout, and the
+//! stand-ins for dracut, lsinitrd and update-crypto-policies (molecule/image/rootfs/usr/bin).
+
+use hardening_rhel_tests::{repo, Sandbox};
+use serde_json::{json, Value};
+
+const KERNELS: [&str; 2] = ["5.14.0-362.el9.x86_64", "5.14.0-427.el9.x86_64"];
+const ENTRIES: &str = "/boot/loader/entries";
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/boot").join(name)).unwrap()
+}
+
+fn grubenv(kernelopts: &str) -> String {
+    let mut env = format!(
+        "# GRUB Environment Block\nsaved_entry=x\nkernelopts={kernelopts}\nboot_success=0\n"
+    );
+    env.push_str(&"#".repeat(1024 - env.len()));
+    env
+}
+
+/// A RHEL `major` host, FIPS off everywhere.
+fn host(major: u32) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.with_crypto_policies()
+        .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
+        .copy("molecule/image/rootfs/usr/bin/lsinitrd", "/usr/bin/lsinitrd")
+        .file(
+            "/etc/os-release",
+            &format!("NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"{major}.4\"\nPRETTY_NAME=\"Red Hat Enterprise Linux {major}.4\"\n"),
+        )
+        .file("/proc/cmdline", "BOOT_IMAGE=(hd0,msdos1)/vmlinuz root=/dev/mapper/rhel-root ro rhgb quiet\n")
+        .file("/etc/default/grub", &fixture("default-grub"))
+        .file("/etc/kernel/cmdline", "root=/dev/mapper/rhel-root ro rhgb quiet\n");
+    let entry = if major == 8 {
+        fixture("rhel8-entry.conf")
+    } else {
+        fixture("rhel9-entry.conf")
+    };
+    for k in KERNELS {
+        sb.dir(&format!("/lib/modules/{k}")).file(
+            &format!("{ENTRIES}/abc-{k}.conf"),
+            &entry.replace("KVER", k),
+        );
+    }
+    sb.file(
+        &format!("{ENTRIES}/abc-0-rescue.conf"),
+        &entry.replace("KVER", "0-rescue-abc"),
+    );
+    if major == 8 {
+        sb.file(
+            "/boot/grub2/grubenv",
+            &grubenv("root=/dev/mapper/rhel-root ro crashkernel=auto rhgb quiet"),
+        );
+    }
+    // initramfs images without the fips module
+    assert_eq!(sb.tool("/usr/bin/dracut", &["-f", "--regenerate-all"]).0, 0);
+    sb.clear_calls();
+    sb
+}
+
+fn ok(v: &Value) -> &Value {
+    assert!(v.get("failed").is_none(), "module failed: {v}");
+    v
+}
+
+fn entry(sb: &Sandbox, k: &str) -> String {
+    sb.read(&format!("{ENTRIES}/abc-{k}.conf")).unwrap()
+}
+
+fn lsinitrd_has_fips(sb: &Sandbox, k: &str) -> bool {
+    sb.tool(
+        "/usr/bin/lsinitrd",
+        &["-m", &format!("/boot/initramfs-{k}.img")],
+    )
+    .1
+    .lines()
+    .any(|l| l == "fips")
+}
+
+#[test]
+fn enable_on_rhel9_then_idempotent_then_reboot() {
+    let sb = host(9);
+    let r = sb.run("fips", json!({"state": "enabled", "_ansible_diff": true}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["fips_enabled"], false);
+    assert_eq!(r["configured"], true);
+    assert_eq!(
+        r["consistent"], false,
+        "the kernel is not in FIPS mode until the reboot"
+    );
+    assert_eq!(r["reboot_required"], true);
+    assert_eq!(
+        r["signals"],
+        json!({"kernel": false, "initramfs": true, "crypto_policy": true, "boot_args": true})
+    );
+    // every piece on disk
+    assert_eq!(
+        sb.read("/etc/dracut.conf.d/40-fips.conf").unwrap(),
+        "add_dracutmodules+=\" fips \"\n"
+    );
+    assert_eq!(sb.calls("dracut"), vec!["-f --regenerate-all"]);
+    for k in KERNELS {
+        assert!(lsinitrd_has_fips(&sb, k), "{k}");
+        assert!(
+            entry(&sb, k).contains("rhgb quiet $tuned_params fips=1\n"),
+            "{}",
+            entry(&sb, k)
+        );
+    }
+    assert!(sb
+        .read(&format!("{ENTRIES}/abc-0-rescue.conf"))
+        .unwrap()
+        .contains(" fips=1\n"));
+    assert_eq!(
+        sb.read("/etc/kernel/cmdline").unwrap(),
+        "root=/dev/mapper/rhel-root ro rhgb quiet fips=1\n"
+    );
+    assert!(sb
+        .read("/etc/default/grub")
+        .unwrap()
+        .contains("rhgb quiet fips=1\"\n"));
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "FIPS\n"
+    );
+    assert_eq!(
+        sb.calls("update-crypto-policies"),
+        vec!["--set FIPS --no-reload"]
+    );
+    assert!(!sb.exists("/etc/system-fips"), "RHEL 8 only");
+    assert!(!r["steps"].as_array().unwrap().is_empty());
+    assert!(r["diff"].as_array().unwrap().len() >= 7);
+
+    // second run: nothing to do, no program run (images are newer than the dracut config)
+    sb.clear_calls();
+    let again = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+    assert_eq!(again["reboot_required"], true);
+    assert!(
+        sb.calls("dracut").is_empty()
+            && sb.calls("lsinitrd").is_empty()
+            && sb.calls("update-crypto-policies").is_empty()
+    );
+
+    // the reboot: the kernel comes up with fips=1
+    sb.file("/proc/sys/crypto/fips_enabled", "1\n");
+    let after = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&after)["changed"], false);
+    assert_eq!(after["reboot_required"], false);
+    assert_eq!(after["consistent"], true);
+    assert_eq!(after["fips_enabled"], true);
+}
+
+#[test]
+fn enable_on_rhel8_uses_grubenv_and_system_fips() {
+    let sb = host(8);
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    ok(&r);
+    let env = sb.read("/boot/grub2/grubenv").unwrap();
+    assert_eq!(env.len(), 1024);
+    assert!(
+        env.contains(
+            "\nkernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto rhgb quiet fips=1\n"
+        ),
+        "{env}"
+    );
+    assert!(env.contains("\nsaved_entry=x\n") && env.contains("\nboot_success=0\n"));
+    for k in KERNELS {
+        assert!(
+            entry(&sb, k).contains("options $kernelopts $tuned_params\n"),
+            "entries keep $kernelopts"
+        );
+    }
+    assert!(sb.exists("/etc/system-fips"));
+    assert_eq!(
+        ok(&sb.run("fips", json!({"state": "enabled"})))["changed"],
+        false
+    );
+}
+
+#[test]
+fn existing_fips_subpolicies_are_kept() {
+    let sb = host(9);
+    assert_eq!(
+        sb.tool(
+            "/usr/bin/update-crypto-policies",
+            &["--set", "FIPS:OSPP", "--no-reload"]
+        )
+        .0,
+        0
+    );
+    sb.clear_calls();
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    ok(&r);
+    assert!(
+        sb.calls("update-crypto-policies").is_empty(),
+        "FIPS:OSPP is already a FIPS policy"
+    );
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "FIPS:OSPP\n"
+    );
+}
+
+#[test]
+fn separate_boot_gets_boot_uuid() {
+    let sb = host(9);
+    sb.file(
+        "/proc/self/mountinfo",
+        "22 1 253:0 / / rw,relatime shared:1 - xfs /dev/mapper/rhel-root rw\n\
+         60 22 252:1 / /boot rw,relatime shared:29 - xfs /dev/vda1 rw\n",
+    )
+    .dir("/dev/disk/by-uuid");
+    std::os::unix::fs::symlink(
+        "../../vda1",
+        sb.path("/dev/disk/by-uuid/0f6b2c7e-1d5a-4c3e-9b1a-5e2f8d7c6b4a"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "../../dm-0",
+        sb.path("/dev/disk/by-uuid/11111111-2222-3333-4444-555555555555"),
+    )
+    .unwrap();
+    ok(&sb.run("fips", json!({"state": "enabled"})));
+    assert!(
+        entry(&sb, KERNELS[0]).contains(" fips=1 boot=UUID=0f6b2c7e-1d5a-4c3e-9b1a-5e2f8d7c6b4a\n"),
+        "{}",
+        entry(&sb, KERNELS[0])
+    );
+}
+
+#[test]
+fn check_mode_writes_nothing_and_runs_nothing() {
+    let sb = host(9);
+    let before = sb.snapshot();
+    let r = sb.run(
+        "fips",
+        json!({"state": "enabled", "_ansible_check_mode": true, "_ansible_diff": true}),
+    );
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["configured"], true);
+    assert!(r["steps"][0].as_str().unwrap().starts_with("would "));
+    sb.assert_unchanged(&before);
+    assert!(sb.calls("dracut").is_empty() && sb.calls("update-crypto-policies").is_empty());
+}
+
+#[test]
+fn rhel10_refuses_unless_fully_on() {
+    let sb = host(10);
+    let before = sb.snapshot();
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(r["failed"], true);
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("not supported by Red Hat on RHEL 10"),
+        "{r}"
+    );
+    sb.assert_unchanged(&before);
+    // installed in FIPS mode: kernel, initramfs and policy on
+    assert_eq!(
+        sb.tool(
+            "/usr/bin/update-crypto-policies",
+            &["--set", "FIPS", "--no-reload"]
+        )
+        .0,
+        0
+    );
+    sb.file(
+        "/etc/dracut.conf.d/40-fips.conf",
+        "add_dracutmodules+=\" fips \"\n",
+    );
+    assert_eq!(sb.tool("/usr/bin/dracut", &["-f", "--regenerate-all"]).0, 0);
+    sb.file("/proc/sys/crypto/fips_enabled", "1\n");
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&r)["changed"], false);
+    assert_eq!(r["consistent"], true);
+}
+
+#[test]
+fn refusals_uki_and_argon2_luks() {
+    let sb = host(9);
+    sb.file(
+        "/sys/firmware/efi/efivars/StubInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
+        "x",
+    );
+    let before = sb.snapshot();
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    assert!(
+        r["msg"].as_str().unwrap().contains("Unified Kernel Image"),
+        "{r}"
+    );
+    sb.assert_unchanged(&before);
+    // without the boot part it proceeds
+    let r = sb.run("fips", json!({"state": "enabled", "boot_config": false}));
+    ok(&r);
+    assert!(!entry(&sb, KERNELS[0]).contains("fips=1"));
+
+    let sb = host(9);
+    let luks = |kdf: &str| {
+        let json = format!("{{\"keyslots\":{{\"0\":{{\"type\":\"luks2\",\"kdf\":{{\"type\":\"{kdf}\",\"time\":4}}}}}}}}");
+        let mut h = vec![0u8; 16384];
+        h[..6].copy_from_slice(b"LUKS\xba\xbe");
+        h[6..8].copy_from_slice(&[0, 2]);
+        h[8..16].copy_from_slice(&16384u64.to_be_bytes());
+        h[4096..4096 + json.len()].copy_from_slice(json.as_bytes());
+        h
+    };
+    sb.file(
+        "/etc/crypttab",
+        "# <name> <device> <key> <options>\nluks-home UUID=aaaa none luks,discard\n",
+    )
+    .dir("/dev/disk/by-uuid");
+    std::fs::write(sb.path("/dev/disk/by-uuid/aaaa"), luks("argon2id")).unwrap();
+    let before = sb.snapshot();
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(r["failed"], true);
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("/dev/disk/by-uuid/aaaa use the Argon2"),
+        "{r}"
+    );
+    sb.assert_unchanged(&before);
+    std::fs::write(sb.path("/dev/disk/by-uuid/aaaa"), luks("pbkdf2")).unwrap();
+    ok(&sb.run("fips", json!({"state": "enabled"})));
+}
+
+#[test]
+fn disable_needs_allow_disable_and_reverts_everything() {
+    let sb = host(8);
+    ok(&sb.run("fips", json!({"state": "enabled"})));
+    let before = sb.snapshot();
+    let r = sb.run("fips", json!({"state": "disabled"}));
+    assert_eq!(r["failed"], true);
+    assert!(r["msg"].as_str().unwrap().contains("allow_disable"), "{r}");
+    sb.assert_unchanged(&before);
+    let r = sb.run("fips", json!({"state": "disabled", "allow_disable": true}));
+    ok(&r);
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("does not support"),
+        "{r}"
+    );
+    assert!(!sb.exists("/etc/dracut.conf.d/40-fips.conf") && !sb.exists("/etc/system-fips"));
+    assert!(!sb.read("/boot/grub2/grubenv").unwrap().contains("fips=1"));
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "DEFAULT\n"
+    );
+    for k in KERNELS {
+        assert!(!lsinitrd_has_fips(&sb, k));
+    }
+    assert_eq!(
+        r["reboot_required"], false,
+        "the kernel never ran in FIPS mode"
+    );
+    assert_eq!(
+        ok(&sb.run("fips", json!({"state": "disabled", "allow_disable": true})))["changed"],
+        false
+    );
+}
+
+#[test]
+fn bad_input() {
+    let sb = host(9);
+    let before = sb.snapshot();
+    for (args, want) in [
+        (
+            json!({"state": "on"}),
+            "value of state must be one of: enabled, disabled, got: on",
+        ),
+        (json!({}), "missing required arguments: state"),
+        (
+            json!({"state": "enabled", "boot": true}),
+            "Unsupported parameters for (hardening.rhel.fips) module: boot",
+        ),
+        (
+            json!({"state": "enabled", "initramfs": "sometimes"}),
+            "initramfs must be a boolean",
+        ),
+    ] {
+        let r = sb.run("fips", args.clone());
+        assert_eq!(r["failed"], true, "{args}");
+        assert!(r["msg"].as_str().unwrap().contains(want), "{args}: {r}");
+    }
+    sb.assert_unchanged(&before);
+}
