@@ -287,3 +287,62 @@ fn argv_without_args_file_gives_json_failure() {
     assert_eq!(v["failed"], true);
     assert!(!out.status.success());
 }
+
+#[test]
+fn rhel9_disable_writes_selinux0_for_every_kernel_and_enable_removes_it() {
+    let sb = host(RHEL9, Some("1"));
+    let entry = std::fs::read_to_string(
+        hardening_rhel_tests::repo().join("tests/fixtures/boot/rhel9-entry.conf"),
+    )
+    .unwrap()
+    .replace("KVER", "5.14.0-427.el9.x86_64");
+    sb.file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"9.4\"\n")
+        .file(
+            "/boot/loader/entries/abc-5.14.0-427.el9.x86_64.conf",
+            &entry,
+        )
+        .file("/etc/kernel/cmdline", "root=/dev/mapper/rhel-root ro\n")
+        .file(
+            "/etc/default/grub",
+            "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"rhgb quiet\"\n",
+        );
+    let r = sb.run(
+        "selinux",
+        json!({"state": "disabled", "_ansible_diff": true}),
+    );
+    ok(&r);
+    assert_eq!(r["reboot_required"], true);
+    assert!(sb
+        .read("/boot/loader/entries/abc-5.14.0-427.el9.x86_64.conf")
+        .unwrap()
+        .contains("rhgb quiet $tuned_params selinux=0\n"));
+    assert_eq!(
+        sb.read("/etc/kernel/cmdline").unwrap(),
+        "root=/dev/mapper/rhel-root ro selinux=0\n"
+    );
+    assert!(sb
+        .read("/etc/default/grub")
+        .unwrap()
+        .contains("GRUB_CMDLINE_LINUX=\"rhgb quiet selinux=0\"\n"));
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("kernel arguments +selinux=0"),
+        "{r}"
+    );
+    assert_eq!(
+        ok(&sb.run("selinux", json!({"state": "disabled"})))["changed"],
+        false
+    );
+    // back to enforcing: the argument goes
+    ok(&sb.run("selinux", json!({"state": "enforcing"})));
+    assert_eq!(
+        sb.read("/etc/kernel/cmdline").unwrap(),
+        "root=/dev/mapper/rhel-root ro\n"
+    );
+    assert!(!sb
+        .read("/boot/loader/entries/abc-5.14.0-427.el9.x86_64.conf")
+        .unwrap()
+        .contains("selinux=0"));
+}

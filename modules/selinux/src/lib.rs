@@ -14,6 +14,8 @@ pub mod config;
 
 use config::Mode;
 use kit::boot::NoteStep;
+use kit::kernel_args::{ArgEdit, BootConfig, FileChange};
+use kit::os::OsRelease;
 use kit::{Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
 use serde::Deserialize;
 
@@ -31,6 +33,7 @@ pub struct Args {
     pub policy: Option<String>,
     pub configfile: String,
     pub autorelabel: bool,
+    pub kernel_args: bool,
     pub backup: bool,
 }
 
@@ -45,6 +48,7 @@ impl kit::Module for Selinux {
             .aliases(&["conf", "file"])
             .default(Default::Str("/etc/selinux/config")),
         Param::new("autorelabel", Kind::Bool).default(Default::Bool(true)),
+        Param::new("kernel_args", Kind::Bool).default(Default::Bool(true)),
         Param::new("backup", Kind::Bool).default(Default::Bool(false)),
     ];
     type Args = Args;
@@ -54,6 +58,7 @@ impl kit::Module for Selinux {
             state: Mode::parse(&args.state).expect("validated by choices"),
             policy: args.policy.clone(),
             autorelabel: args.autorelabel,
+            kernel_args: args.kernel_args,
         };
         if let Some(p) = &desired.policy {
             check_policy_name(p)?;
@@ -117,6 +122,8 @@ pub struct Current {
     /// The loaded policy type recorded earlier in this boot, if any.
     pub recorded_loaded: Option<String>,
     pub autorelabel_pending: bool,
+    pub boot: BootConfig,
+    pub os: OsRelease,
 }
 
 impl Current {
@@ -151,6 +158,7 @@ pub struct Desired {
     pub state: Mode,
     pub policy: Option<String>,
     pub autorelabel: bool,
+    pub kernel_args: bool,
 }
 
 /// One change to the system.
@@ -165,6 +173,8 @@ pub enum Step {
     LoadedNote(NoteStep),
     CreateAutorelabel,
     SetEnforce(bool),
+    /// Kernel arguments of every boot entry (and of kernels installed later).
+    BootArgs(Vec<FileChange>),
 }
 
 /// The plan and the state it leads to.
@@ -213,7 +223,25 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
         boot_id,
         recorded_loaded,
         autorelabel_pending,
+        boot: BootConfig::read(ctx)?,
+        os: OsRelease::read(ctx)?,
     })
+}
+
+/// The kernel arguments a mode needs: RHEL 9 and later disable SELinux only with `selinux=0`
+/// (SELINUX=disabled alone leaves the LSM on); enabling removes `selinux=0` and `enforcing=0`.
+pub fn kernel_edit(state: Mode, os: &OsRelease) -> ArgEdit {
+    match state {
+        Mode::Disabled if os.rhel_major().is_some_and(|m| m >= 9) => ArgEdit {
+            add: vec!["selinux=0".into()],
+            remove: Vec::new(),
+        },
+        Mode::Disabled => ArgEdit::default(),
+        _ => ArgEdit {
+            add: Vec::new(),
+            remove: vec!["selinux=0".into(), "enforcing=0".into()],
+        },
+    }
 }
 
 /// The pure plan: what to change to reach `desired` from `current`.
@@ -288,6 +316,16 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
         autorelabel_pending = true;
     }
 
+    if desired.kernel_args {
+        let edit = kernel_edit(desired.state, &current.os);
+        if !edit.is_empty() {
+            let changes = current.boot.plan(&edit)?;
+            if !changes.is_empty() {
+                steps.push(Step::BootArgs(changes));
+            }
+        }
+    }
+
     // Runtime: enforcing <-> permissive at once; going to disabled means permissive now.
     let runtime_after = match (current.runtime, desired.state) {
         (Runtime::Disabled, _) => Runtime::Disabled,
@@ -345,6 +383,15 @@ fn apply(
                 kit::boot::record(ctx, LOADED_NOTE, &current.boot_id, policy, what)?;
             }
             Step::LoadedNote(NoteStep::Clear) => kit::boot::clear(ctx, LOADED_NOTE)?,
+            Step::BootArgs(changes) => {
+                for ch in changes {
+                    ctx.write(
+                        &ch.path,
+                        ch.after.as_bytes(),
+                        kit::fs::WriteOptions::default(),
+                    )?;
+                }
+            }
             Step::CreateAutorelabel => {
                 ctx.write(
                     AUTORELABEL,
@@ -425,6 +472,24 @@ fn report(
                 });
             }
             Step::LoadedNote(_) => {}
+            Step::BootArgs(changes) => {
+                let edit = kernel_edit(plan.state, &current.os);
+                let what: Vec<String> = edit
+                    .add
+                    .iter()
+                    .map(|a| format!("+{a}"))
+                    .chain(edit.remove.iter().map(|r| format!("-{r}")))
+                    .collect();
+                said.push(format!(
+                    "kernel arguments {} {would}set in {} file(s)",
+                    what.join(" "),
+                    changes.len()
+                ));
+                for ch in changes {
+                    out.diff
+                        .push(Diff::file(&ch.path, Some(&ch.before), Some(&ch.after)));
+                }
+            }
         }
     }
     if current.runtime == Runtime::Disabled && plan.state.enabled() {
@@ -465,6 +530,8 @@ mod tests {
             boot_id: "b1".into(),
             recorded_loaded: None,
             autorelabel_pending: false,
+            boot: BootConfig::default(),
+            os: OsRelease::default(),
         }
     }
 
@@ -473,6 +540,7 @@ mod tests {
             state,
             policy: policy.map(String::from),
             autorelabel: true,
+            kernel_args: true,
         }
     }
 
@@ -645,6 +713,58 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    fn on_rhel(major: u32, options: &str) -> Current {
+        let mut c = cur(Some(ENF), Runtime::Enforcing);
+        c.os = OsRelease::parse(&format!("ID=rhel\nVERSION_ID={major}.4\n"));
+        c.boot.entries = vec![(
+            "/boot/loader/entries/k.conf".into(),
+            format!("linux /vmlinuz\noptions {options}\n"),
+        )];
+        c
+    }
+
+    fn boot_changes(p: &Plan) -> Vec<String> {
+        p.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::BootArgs(ch) => Some(ch.iter().map(|c| c.after.clone()).collect::<Vec<_>>()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn kernel_args_rhel9_disable_adds_selinux0_enable_removes() {
+        let p = plan(&on_rhel(9, "root=/dev/sda ro"), &want(Mode::Disabled, None)).unwrap();
+        assert_eq!(
+            boot_changes(&p),
+            vec!["linux /vmlinuz\noptions root=/dev/sda ro selinux=0\n"]
+        );
+        assert!(p.reboot_required);
+        let p = plan(
+            &on_rhel(9, "root=/dev/sda ro selinux=0 enforcing=0 quiet"),
+            &want(Mode::Enforcing, None),
+        )
+        .unwrap();
+        assert_eq!(
+            boot_changes(&p),
+            vec!["linux /vmlinuz\noptions root=/dev/sda ro quiet\n"]
+        );
+        // RHEL 8: SELINUX=disabled is enough, no argument added
+        let p = plan(&on_rhel(8, "root=/dev/sda ro"), &want(Mode::Disabled, None)).unwrap();
+        assert!(boot_changes(&p).is_empty());
+        // kernel_args: false leaves the boot entries alone
+        let mut d = want(Mode::Disabled, None);
+        d.kernel_args = false;
+        assert!(boot_changes(&plan(&on_rhel(9, "ro"), &d).unwrap()).is_empty());
+        // already there: nothing
+        assert!(boot_changes(
+            &plan(&on_rhel(9, "ro selinux=0"), &want(Mode::Disabled, None)).unwrap()
+        )
+        .is_empty());
     }
 
     #[test]
