@@ -331,6 +331,18 @@ fn refusals_uki_and_argon2_luks() {
     sb.assert_unchanged(&before);
     std::fs::write(sb.path("/dev/disk/by-uuid/aaaa"), luks("pbkdf2")).unwrap();
     ok(&sb.run("fips", json!({"state": "enabled"})));
+    // already configured: an Argon2 volume added later is reported, not a failure of every run
+    std::fs::write(sb.path("/dev/disk/by-uuid/aaaa"), luks("argon2i")).unwrap();
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&r)["changed"], false);
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("Argon2")),
+        "{r}"
+    );
 }
 
 #[test]

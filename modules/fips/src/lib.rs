@@ -377,21 +377,23 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
             c.os.describe()
         ));
     }
+    // Refusals stop changes; on a system already configured they are warnings.
+    let mut refusals = Vec::new();
     if enable && args.boot_config && (c.uki || c.ostree) {
-        return Err(Error::refused(format!(
+        refusals.push(format!(
             "this system boots {}: its kernel command line is not edited through boot entries, so the \
              boot part of FIPS mode cannot be configured here; set boot_config: false and add fips=1 \
              through the image's own tooling",
             if c.uki { "a Unified Kernel Image" } else { "an OSTree deployment" }
-        )));
+        ));
     }
     if enable && !c.argon2_luks.is_empty() {
-        return Err(Error::refused(format!(
+        refusals.push(format!(
             "LUKS2 volume(s) {} use the Argon2 key derivation, which is not FIPS-approved: a FIPS kernel \
              could not unlock them at boot. Convert each key slot to PBKDF2 first \
              (cryptsetup luksConvertKey --pbkdf pbkdf2 <device>)",
             c.argon2_luks.join(", ")
-        )));
+        ));
     }
     if enable && c.boot_separate && c.boot_uuid.is_none() && args.boot_config {
         return Err(Error::refused(
@@ -484,6 +486,15 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
         warnings.push(
             "FIPS mode disabled after installation: Red Hat does not support this state".into(),
         );
+    }
+    if !refusals.is_empty() {
+        if !steps.is_empty() {
+            return Err(Error::refused(format!(
+                "{}; nothing was changed",
+                refusals.join("; ")
+            )));
+        }
+        warnings.extend(refusals);
     }
     Ok(Plan {
         steps,
