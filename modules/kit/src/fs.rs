@@ -82,6 +82,18 @@ pub fn resolve_links(root: &Path, path: &Path) -> Result<PathBuf> {
 /// temp file in the same directory → same owner, mode and SELinux label as the file it replaces
 /// → fsync → rename over → fsync of the directory. A crash leaves either the old or the new file.
 pub fn write_atomic(path: &Path, content: &[u8], opts: WriteOptions) -> Result<Written> {
+    write_atomic_as(path, content, opts, None, None)
+}
+
+/// [`write_atomic`], but the new file gets `mode` and/or group `gid` whatever the replaced file
+/// had (as tools like fagenrules set them explicitly). Set on the temp file, before the rename.
+pub fn write_atomic_as(
+    path: &Path,
+    content: &[u8],
+    opts: WriteOptions,
+    mode: Option<u32>,
+    gid: Option<u32>,
+) -> Result<Written> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -126,6 +138,14 @@ pub fn write_atomic(path: &Path, content: &[u8], opts: WriteOptions) -> Result<W
             None => tmp
                 .set_permissions(Permissions::from_mode(opts.new_mode))
                 .map_err(|e| Error::io("chmod", &tmp_path, e))?,
+        }
+        if let Some(m) = mode {
+            tmp.set_permissions(Permissions::from_mode(m))
+                .map_err(|e| Error::io("chmod", &tmp_path, e))?;
+        }
+        if gid.is_some() {
+            std::os::unix::fs::fchown(&tmp, None, gid)
+                .map_err(|e| Error::io("chgrp", &tmp_path, e))?;
         }
         if let Some(label) = &label {
             set_label(&tmp, &tmp_path, label)?;

@@ -22,6 +22,7 @@ pub mod error;
 pub mod fs;
 pub mod kernel_args;
 pub mod os;
+pub mod service;
 
 pub use args::{Default, Kind, Param};
 pub use error::{Error, Result};
@@ -119,6 +120,22 @@ impl Ctx {
         let path = fs::resolve_links(&self.root, &self.path(abs))?;
         self.guard_write(&path)?;
         let w = fs::write_atomic(&path, content, opts)?;
+        self.mark_changed();
+        Ok(w)
+    }
+
+    /// [`Ctx::write`] that also forces the new file's mode and/or group.
+    pub fn write_with(
+        &self,
+        abs: &str,
+        content: &[u8],
+        opts: fs::WriteOptions,
+        mode: Option<u32>,
+        gid: Option<u32>,
+    ) -> Result<fs::Written> {
+        let path = fs::resolve_links(&self.root, &self.path(abs))?;
+        self.guard_write(&path)?;
+        let w = fs::write_atomic_as(&path, content, opts, mode, gid)?;
         self.mark_changed();
         Ok(w)
     }
