@@ -20,7 +20,7 @@ fn type_name(k: &Kind) -> &'static str {
         Kind::Int => "int",
         Kind::Path => "path",
         Kind::List(_) => "list",
-        Kind::Dict(_) => "dict",
+        Kind::Dict(_) | Kind::Map => "dict",
     }
 }
 
@@ -116,4 +116,19 @@ fn crypto_policy_docs_match_spec() {
 #[test]
 fn fips_docs_match_spec() {
     check::<fips::Fips>();
+}
+
+#[test]
+fn fapolicyd_rules_docs_match_spec() {
+    check::<fapolicyd_rules::FapolicydRules>();
+}
+
+#[test]
+fn fapolicyd_config_docs_match_spec() {
+    check::<fapolicyd_config::FapolicydConfig>();
+}
+
+#[test]
+fn fapolicyd_trust_docs_match_spec() {
+    check::<fapolicyd_trust::FapolicydTrust>();
 }

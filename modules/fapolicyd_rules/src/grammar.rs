@@ -74,7 +74,11 @@ fn check_value(
     if value.is_empty() {
         // Debian's shipped 43-known-elf.rules has `path=` (its build left the ld.so path
         // empty); the daemon loads it and it matches nothing. Any other empty value is a mistake.
-        return if key == "path" { Ok(()) } else { Err(format!("{side} {key}= has no value")) };
+        return if key == "path" {
+            Ok(())
+        } else {
+            Err(format!("{side} {key}= has no value"))
+        };
     }
     if let Some(set) = value.strip_prefix('%') {
         if matches!(key, "trust" | "pattern") {
@@ -207,12 +211,14 @@ pub fn check_line(line: &str, sets: &BTreeSet<String>, acc: &dyn Accounts) -> Re
         .collect();
     let colon = match colons.as_slice() {
         [c] => *c,
-        [] => return Err(match rest.iter().find(|t| t.contains(':')) {
-            Some(t) => format!(
+        [] => {
+            return Err(match rest.iter().find(|t| t.contains(':')) {
+                Some(t) => format!(
                 "'{t}': the ':' between subject and object must stand alone, with spaces around it"
             ),
-            None => "the ':' between subject and object is missing".into(),
-        }),
+                None => "the ':' between subject and object is missing".into(),
+            })
+        }
         _ => return Err("more than one ':'".into()),
     };
     // `pattern ld_so` (the fapolicyd.rules(5) example of 1.1) does not load: say so

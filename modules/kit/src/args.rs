@@ -28,6 +28,8 @@ pub enum Kind {
     List(&'static Kind),
     /// A dict with its own parameter spec (Ansible's `options`).
     Dict(&'static [Param]),
+    /// A free-form dict whose keys the module validates itself.
+    Map,
 }
 
 impl Kind {
@@ -38,7 +40,7 @@ impl Kind {
             Kind::Int => "an integer".into(),
             Kind::Path => "an absolute path".into(),
             Kind::List(k) => format!("a list of {}s", k.noun()),
-            Kind::Dict(_) => "a dict".into(),
+            Kind::Dict(_) | Kind::Map => "a dict".into(),
         }
     }
 
@@ -49,7 +51,7 @@ impl Kind {
             Kind::Int => "integer",
             Kind::Path => "path",
             Kind::List(_) => "list",
-            Kind::Dict(_) => "dict",
+            Kind::Dict(_) | Kind::Map => "dict",
         }
     }
 }
@@ -318,6 +320,16 @@ fn coerce(module: &str, name: &str, p: &Param, kind: &Kind, v: &Value) -> Result
                 .collect::<Result<Vec<_>>>()
                 .map(Value::Array)
         }
+        Kind::Map => match v {
+            Value::Object(_) => Ok(v.clone()),
+            Value::String(s) if s.trim_start().starts_with('{') => {
+                match serde_json::from_str::<Value>(s) {
+                    Ok(o @ Value::Object(_)) => Ok(o),
+                    _ => Err(wrong()),
+                }
+            }
+            _ => Err(wrong()),
+        },
         Kind::Dict(sub) => {
             let obj = match v {
                 Value::Object(o) => o.clone(),

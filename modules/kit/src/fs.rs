@@ -453,6 +453,28 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .collect()
 }
 
+/// Size and SHA-256 (lower-case hex) of a file, read in blocks.
+pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io("read", path, e))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((
+        size,
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+    ))
+}
+
 #[cfg(test)]
 mod hash_tests {
     #[test]

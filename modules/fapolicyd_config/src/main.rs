@@ -1,0 +1,3 @@
+fn main() {
+    kit::main::<fapolicyd_config::FapolicydConfig>()
+}
