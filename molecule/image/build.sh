@@ -9,7 +9,8 @@ source "$(dirname "$0")/../../scripts/env.sh"
 NAME=localhost/hardening-rhel-test
 PACKAGES=(
   systemd systemd-sysv libpam-systemd dbus python3 netbase iproute2 procps
-  firewalld nftables fapolicyd
+  # gawk: fagenrules's `^\\s*#` is a gawk regex, as RHEL's awk is (mawk keeps indented comments)
+  firewalld nftables fapolicyd gawk
   policycoreutils selinux-utils selinux-policy-default selinux-policy-mls
 )
 HERE=$(cd "$(dirname "$0")" && pwd)
