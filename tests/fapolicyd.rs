@@ -339,7 +339,13 @@ fn trust_entries_computed_natively_in_the_installed_format() {
         .expect("escaped path");
     let mut f = line.rsplitn(3, ' ');
     let (hash, sz) = (f.next().unwrap(), f.next().unwrap());
-    assert_eq!(sz, std::fs::metadata(sb.path("/opt/myapp/bin/run me")).unwrap().len().to_string());
+    assert_eq!(
+        sz,
+        std::fs::metadata(sb.path("/opt/myapp/bin/run me"))
+            .unwrap()
+            .len()
+            .to_string()
+    );
     let real = std::process::Command::new("/usr/bin/sha256sum")
         .arg(sb.path("/opt/myapp/bin/run me"))
         .output()
