@@ -39,6 +39,15 @@ trap 'rm -rf "$COLL"' EXIT
 export HARDENING_COLLECTIONS_PATH=$COLL ANSIBLE_COLLECTIONS_PATH=$COLL
 step "install the artifact" ansible-galaxy collection install --offline -p "$COLL" "$DIST/hardening-rhel-$version.tar.gz"
 step "ansible-lint (production profile)" ansible-lint --offline --profile production
+docs_render() { # every module of the artifact renders in ansible-doc, with its examples
+  local m out
+  for m in $(modules); do
+    out=$(ansible-doc -t module "hardening.rhel.$m") || { echo "ansible-doc failed for $m"; return 1; }
+    grep -q "EXAMPLES" <<<"$out" || { echo "no examples rendered for $m"; return 1; }
+    echo "hardening.rhel.$m: rendered"
+  done
+}
+step "ansible-doc renders every module of the artifact" docs_render
 
 IMAGE=$(bash molecule/image/build.sh | tail -n 1)
 export HARDENING_TEST_IMAGE=$IMAGE
