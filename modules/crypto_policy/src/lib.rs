@@ -27,8 +27,6 @@ pub const SHARE_POLICIES: &str = "/usr/share/crypto-policies/policies";
 pub const DEFAULT_CONFIG: &str = "/usr/share/crypto-policies/default-config";
 pub const TOOL: &str = "/usr/bin/update-crypto-policies";
 pub const FIPS_FLAG: &str = "/proc/sys/crypto/fips_enabled";
-/// Exists while systemd runs as init (sd_booted()).
-pub const SYSTEMD_RUNNING: &str = "/run/systemd/system";
 /// Boot note: the applied policy's fingerprint when this boot started (see [`kit::boot`]).
 pub const BOOT_NOTE: &str = "crypto-policy-booted";
 
@@ -339,7 +337,7 @@ pub fn read_current(ctx: &Ctx, desired: &Desired, check_backends: bool) -> Resul
         share_policies: names_in(ctx, SHARE_POLICIES, "pol"),
         share_modules: names_in(ctx, &format!("{SHARE_POLICIES}/modules"), "pmod"),
         fips_kernel,
-        init_running: ctx.path(SYSTEMD_RUNNING).is_dir(),
+        init_running: kit::service::systemd_running(ctx),
         tool_present,
         check_probe,
         fingerprint: kit::fs::sha256_hex(applied_state.as_bytes()),
