@@ -346,3 +346,32 @@ fn rhel9_disable_writes_selinux0_for_every_kernel_and_enable_removes_it() {
         .unwrap()
         .contains("selinux=0"));
 }
+
+#[test]
+fn a_panic_is_a_json_failure_that_says_whether_something_changed() {
+    let sb = Sandbox::new();
+    for (after_change, changed) in [(false, false), (true, true)] {
+        let args = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            args.path(),
+            json!({"after_change": after_change}).to_string(),
+        )
+        .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_panic_probe"))
+            .arg(args.path())
+            .arg("--sandbox-root")
+            .arg(sb.root())
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+        assert_eq!(v["failed"], true);
+        assert_eq!(v["changed"], changed);
+        let msg = v["msg"].as_str().unwrap();
+        assert!(
+            msg.starts_with("hardening.rhel.panic_probe crashed (this is a bug"),
+            "{msg}"
+        );
+        assert!(msg.contains("index 3 is out of range, on purpose"), "{msg}");
+        assert!(!out.status.success());
+    }
+}
