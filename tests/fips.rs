@@ -297,6 +297,16 @@ fn refusals_uki_and_argon2_luks() {
         "{r}"
     );
     sb.assert_unchanged(&before);
+    // OSTree: the same refusal
+    let ostree = host(9);
+    ostree.file("/run/ostree-booted", "");
+    let snap = ostree.snapshot();
+    let r2 = ostree.run("fips", json!({"state": "enabled"}));
+    assert!(
+        r2["msg"].as_str().unwrap().contains("an OSTree deployment"),
+        "{r2}"
+    );
+    ostree.assert_unchanged(&snap);
     // without the boot part it proceeds
     let r = sb.run("fips", json!({"state": "enabled", "boot_config": false}));
     ok(&r);
