@@ -20,13 +20,14 @@ export PATH="$VENV/bin:$HOME/.cargo/bin:$PATH"
 export CONTAINERS_CONF=$CACHE/containers.conf
 export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_HOST_KEY_CHECKING=False
 
-# The module crates: every directory of modules/ but the kit.
+# The module crates that ship: every directory of modules/ with a src/main.rs (the kit has none;
+# a module still in progress is a library until its main.rs exists).
 modules() {
   local d
   for d in "$REPO"/modules/*/; do
-    d=$(basename "$d")
-    [ "$d" = kit ] || echo "$d"
+    [ -f "$d/src/main.rs" ] && basename "$d"
   done
+  return 0
 }
 
 log() { printf '\n== %s\n' "$*"; }
