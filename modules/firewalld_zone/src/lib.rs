@@ -2,10 +2,14 @@
 //! `scripts/build.sh` does not ship it. What is here: the zone XML model, read from firewalld's
 //! files and written byte for byte as firewalld 1.x's `zone_writer` writes them (element order,
 //! attribute order, indentation, quoting); rich rules parsed, validated and printed in
-//! firewalld's normalised form, and converted to and from zone XML. Still to do: validation of
-//! the zone's own lists (services and ipsets that exist, ports, CIDRs, MACs — the helpers are in
-//! `rich`), the D-Bus path, the plan, the module, docs, the Molecule scenarios (online and
-//! offline) and the comparison with ansible.posix.firewalld.
+//! firewalld's normalised form, and converted to and from zone XML; a zone request applied to a
+//! zone (validation of every item, additive or `exclusive`, removal, rich rules compared
+//! normalised) and DefaultZone edited in firewalld.conf. Still to do: reading `Known` from the
+//! system (services, ipsets, icmptypes in /usr/lib and /etc/firewalld, /etc/protocols), the D-Bus
+//! path (runtime + permanent, no reload, no firewall-cmd), the offline writer (.xml.old, 0750
+//! zones dir), the module (params, returns, diff), sidecar docs, the online and offline Molecule
+//! scenarios and the comparison with ansible.posix.firewalld.
 
 pub mod rich;
+pub mod settings;
 pub mod xml;
