@@ -4,12 +4,13 @@
 //! attribute order, indentation, quoting); rich rules parsed, validated and printed in
 //! firewalld's normalised form, and converted to and from zone XML; a zone request applied to a
 //! zone (validation of every item, additive or `exclusive`, removal, rich rules compared
-//! normalised) and DefaultZone edited in firewalld.conf. Still to do: reading `Known` from the
-//! system (services, ipsets, icmptypes in /usr/lib and /etc/firewalld, /etc/protocols), the D-Bus
-//! path (runtime + permanent, no reload, no firewall-cmd), the offline writer (.xml.old, 0750
-//! zones dir), the module (params, returns, diff), sidecar docs, the online and offline Molecule
+//! normalised) and DefaultZone edited in firewalld.conf; the offline layer (what exists on the
+//! system, a zone loaded from /etc or the built-in, written with `.xml.old` and a 0750 zones dir).
+//! Still to do: the D-Bus path (runtime + permanent, no reload, no firewall-cmd), the module
+//! (params, plan over both paths, returns, diff), sidecar docs, the online and offline Molecule
 //! scenarios and the comparison with ansible.posix.firewalld.
 
+pub mod offline;
 pub mod rich;
 pub mod settings;
 pub mod xml;
