@@ -412,3 +412,39 @@ fn stand_in_follows_the_file_contract() {
         "LEGACY\n"
     );
 }
+
+#[test]
+fn backup_keeps_replaced_and_removed_definitions() {
+    let sb = host(false);
+    sb.file(
+        "/etc/crypto-policies/policies/modules/MYCORP.pmod",
+        "hash = -SHA1\n",
+    );
+    let r = sb.run(
+        "crypto_policy",
+        json!({"backup": true, "custom_modules": [
+            {"name": "MYCORP", "content": "hash = -SHA1 -MD5\n"},
+            {"name": "NEW", "content": "hash = -MD5\n"}]}),
+    );
+    ok(&r);
+    let backups = r["backup_files"].as_array().expect("backup_files");
+    assert_eq!(
+        backups.len(),
+        1,
+        "only the replaced file had something to keep: {r}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(backups[0].as_str().unwrap()).unwrap(),
+        "hash = -SHA1\n"
+    );
+    let r = sb.run(
+        "crypto_policy",
+        json!({"backup": true, "custom_modules": [{"name": "NEW", "state": "absent"}]}),
+    );
+    let backups = ok(&r)["backup_files"].as_array().expect("backup_files");
+    assert_eq!(
+        std::fs::read_to_string(backups[0].as_str().unwrap()).unwrap(),
+        "hash = -MD5\n"
+    );
+    assert!(!sb.exists("/etc/crypto-policies/policies/modules/NEW.pmod"));
+}

@@ -294,7 +294,8 @@ pub fn read_current(ctx: &Ctx, desired: &Desired, check_backends: bool) -> Resul
             .and_then(|t| policy::read_config(&t))
             .unwrap_or_default(),
     };
-    let state_current = ctx.read(STATE_CURRENT)?.map(|s| s.trim().to_string());
+    let state_raw = ctx.read(STATE_CURRENT)?;
+    let state_current = state_raw.as_deref().map(|s| s.trim().to_string());
     let applied_by_mtime = match (mtime(ctx, STATE_CURRENT), mtime(ctx, CONFIG)) {
         (Some(s), Some(c)) => s >= c,
         _ => false,
@@ -322,8 +323,7 @@ pub fn read_current(ctx: &Ctx, desired: &Desired, check_backends: bool) -> Resul
     } else {
         None
     };
-    let mut applied_state = ctx.read(STATE_CURRENT)?.unwrap_or_default();
-    applied_state.push_str(&ctx.read(STATE_POL)?.unwrap_or_default());
+    let fingerprint = fingerprint(ctx, state_raw.as_deref())?;
     let boot_id = kit::boot::boot_id(ctx)?;
     Ok(Current {
         backend_drift: backend_drift(ctx, &configured),
@@ -340,7 +340,7 @@ pub fn read_current(ctx: &Ctx, desired: &Desired, check_backends: bool) -> Resul
         init_running: kit::service::systemd_running(ctx),
         tool_present,
         check_probe,
-        fingerprint: kit::fs::sha256_hex(applied_state.as_bytes()),
+        fingerprint,
         booted: kit::boot::booted_value(ctx, BOOT_NOTE, &boot_id)?,
         boot_id,
     })
@@ -550,16 +550,19 @@ pub fn apply(
         backup,
     };
     let mut done: Vec<&Step> = Vec::new();
+    let mut backups: Vec<String> = Vec::new();
+    let mut keep =
+        |w: kit::fs::Written| backups.extend(w.backup_file.map(|b| b.display().to_string()));
     for step in &plan.steps {
         let result = match step {
             Step::WriteDef {
                 kind, name, after, ..
             } => kit::fs::create_dirs(&ctx.path(kind.dir(ETC_POLICIES)), 0o755)
                 .and_then(|()| ctx.write(&kind.etc_path(name), after.as_bytes(), opts))
-                .map(|w| record_backup(out, w)),
-            Step::RemoveDef { kind, name, .. } => ctx
-                .remove(&kind.etc_path(name), backup)
-                .map(|w| record_backup(out, w)),
+                .map(&mut keep),
+            Step::RemoveDef { kind, name, .. } => {
+                ctx.remove(&kind.etc_path(name), backup).map(&mut keep)
+            }
             Step::SetPolicy {
                 policy, no_reload, ..
             } => {
@@ -595,21 +598,18 @@ pub fn apply(
         }
         done.push(step);
     }
-    let mut applied_state = ctx.read(STATE_CURRENT)?.unwrap_or_default();
-    applied_state.push_str(&ctx.read(STATE_POL)?.unwrap_or_default());
-    Ok(kit::fs::sha256_hex(applied_state.as_bytes()))
+    if !backups.is_empty() {
+        out.set("backup_files", backups);
+    }
+    // the tool rewrote the state files: read them again
+    fingerprint(ctx, ctx.read(STATE_CURRENT)?.as_deref())
 }
 
-fn record_backup(out: &mut Outcome, w: kit::fs::Written) {
-    if let Some(b) = w.backup_file {
-        let mut list: Vec<String> = out
-            .values
-            .get("backup_files")
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
-        list.push(b.display().to_string());
-        out.set("backup_files", list);
-    }
+/// SHA-256 of state/current (its text, as read) and state/CURRENT.pol: what is applied.
+fn fingerprint(ctx: &Ctx, state_current: Option<&str>) -> Result<String> {
+    let mut applied = state_current.unwrap_or_default().to_string();
+    applied.push_str(&ctx.read(STATE_POL)?.unwrap_or_default());
+    Ok(kit::fs::sha256_hex(applied.as_bytes()))
 }
 
 fn rollback(ctx: &Ctx, done: &[&Step]) -> Result<()> {
