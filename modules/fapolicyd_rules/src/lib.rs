@@ -54,11 +54,11 @@ impl kit::Module for FapolicydRules {
         if args.state == "absent" && !args.rules.is_empty() {
             return Err(Error::invalid("rules must not be given with state=absent"));
         }
-        let current = read_current(ctx, &stem)?;
+        let current = read_current(ctx)?;
         let plan = plan(ctx, &current, &args, &stem)?;
         let mut out = Outcome::default();
         if !ctx.check_mode {
-            apply(ctx, &plan, &args, &mut out)?;
+            apply(ctx, &current, &plan, &args, &mut out)?;
         }
         report(ctx, &current, &plan, &args, &mut out);
         Ok(out)
@@ -98,7 +98,7 @@ pub struct Current {
     pub daemon_pid: Option<u32>,
 }
 
-pub fn read_current(ctx: &Ctx, _stem: &str) -> Result<Current> {
+pub fn read_current(ctx: &Ctx) -> Result<Current> {
     let mut files = Vec::new();
     if let Ok(dir) = std::fs::read_dir(ctx.path(compile::RULES_D)) {
         for e in dir.flatten() {
@@ -131,6 +131,8 @@ impl grammar::Accounts for SystemAccounts<'_> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
+    /// The rules.d file managed.
+    pub path: String,
     /// The rules.d file: before → after (`None` = absent).
     pub file_before: Option<Vec<u8>>,
     pub file_after: Option<Vec<u8>>,
@@ -223,33 +225,27 @@ pub fn plan(ctx: &Ctx, current: &Current, args: &Args, stem: &str) -> Result<Pla
         }
     }
     Ok(Plan {
+        path: file_of(stem),
         file_before,
         file_after,
         compiled,
     })
 }
 
-/// How a running daemon is made to use the compiled rules.
-fn reload_method(ctx: &Ctx) -> Result<&'static str> {
+/// Whether the installed fapolicyd-cli can reload rules in a running daemon (1.3 and later).
+fn has_reload_rules(ctx: &Ctx) -> Result<bool> {
     let help = cmd::run_status(ctx, CLI, &["--help"])?;
-    Ok(
-        if format!("{}{}", help.stdout, help.stderr).contains("--reload-rules") {
-            "fapolicyd-cli --reload-rules"
-        } else {
-            "restart"
-        },
-    )
+    Ok(format!("{}{}", help.stdout, help.stderr).contains("--reload-rules"))
 }
 
-fn apply(ctx: &Ctx, plan: &Plan, args: &Args, out: &mut Outcome) -> Result<()> {
-    let stem = check_name(&args.name)?;
-    let path = file_of(&stem);
+fn apply(ctx: &Ctx, current: &Current, plan: &Plan, args: &Args, out: &mut Outcome) -> Result<()> {
+    let path = &plan.path;
     if plan.file_changes() {
         match &plan.file_after {
             Some(bytes) => {
                 kit::fs::create_dirs(&ctx.path(compile::RULES_D), 0o755)?;
                 let w = ctx.write(
-                    &path,
+                    path,
                     bytes,
                     kit::fs::WriteOptions {
                         new_mode: 0o644,
@@ -261,7 +257,7 @@ fn apply(ctx: &Ctx, plan: &Plan, args: &Args, out: &mut Outcome) -> Result<()> {
                 }
             }
             None => {
-                ctx.remove(&path, args.backup)?;
+                ctx.remove(path, args.backup)?;
             }
         }
     }
@@ -276,21 +272,18 @@ fn apply(ctx: &Ctx, plan: &Plan, args: &Args, out: &mut Outcome) -> Result<()> {
         };
         ctx.write_with(COMPILED, after, opts, Some(0o644), gid)?;
         if args.reload {
-            let daemon = service::running_pid(ctx, PID_FILE, "fapolicyd")?;
-            let said = match daemon {
+            let said = match current.daemon_pid {
                 None => {
                     "fapolicyd is not running: the rules take effect when it starts".to_string()
                 }
-                Some(_) => match reload_method(ctx)? {
-                    "restart" => {
-                        service::restart(ctx, "fapolicyd")?;
-                        "fapolicyd restarted: this version reads its rules only at start (no --reload-rules)".to_string()
-                    }
-                    _ => {
-                        cmd::run(ctx, CLI, &["--reload-rules"])?;
-                        "rules reloaded with fapolicyd-cli --reload-rules".to_string()
-                    }
-                },
+                Some(_) if has_reload_rules(ctx)? => {
+                    cmd::run(ctx, CLI, &["--reload-rules"])?;
+                    "rules reloaded with fapolicyd-cli --reload-rules".to_string()
+                }
+                Some(_) => {
+                    service::restart(ctx, "fapolicyd")?;
+                    "fapolicyd restarted: this version reads its rules only at start (no --reload-rules)".to_string()
+                }
             };
             out.set("reload", said);
         }
@@ -299,8 +292,7 @@ fn apply(ctx: &Ctx, plan: &Plan, args: &Args, out: &mut Outcome) -> Result<()> {
 }
 
 fn report(ctx: &Ctx, current: &Current, plan: &Plan, args: &Args, out: &mut Outcome) {
-    let stem = check_name(&args.name).unwrap_or_default();
-    let path = file_of(&stem);
+    let path = &plan.path;
     let would = if ctx.check_mode { "would be " } else { "" };
     let text = |b: &Option<Vec<u8>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
     let mut said = Vec::new();
@@ -314,7 +306,7 @@ fn report(ctx: &Ctx, current: &Current, plan: &Plan, args: &Args, out: &mut Outc
             }
         ));
         out.diff.push(Diff::file(
-            &path,
+            path,
             text(&plan.file_before).as_deref(),
             text(&plan.file_after).as_deref(),
         ));
@@ -343,7 +335,7 @@ fn report(ctx: &Ctx, current: &Current, plan: &Plan, args: &Args, out: &mut Outc
     } else {
         said.join("; ")
     };
-    out.set("path", &path);
+    out.set("path", path);
     out.set("compiled_changed", plan.compiled.is_some());
     out.set("daemon_running", current.daemon_pid.is_some());
 }
