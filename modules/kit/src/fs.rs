@@ -444,13 +444,14 @@ mod tests {
     }
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// SHA-256 of `data` as lower-case hex.
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&sha2::Sha256::digest(data))
 }
 
 /// Size and SHA-256 (lower-case hex) of a file, read in blocks.
@@ -469,10 +470,7 @@ pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
         size += n as u64;
         h.update(&buf[..n]);
     }
-    Ok((
-        size,
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-    ))
+    Ok((size, hex(&h.finalize())))
 }
 
 #[cfg(test)]

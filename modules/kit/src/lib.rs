@@ -117,11 +117,7 @@ impl Ctx {
     /// Atomically replace (or create) a file of the managed system; see [`fs::write_atomic`].
     /// Symbolic links are followed inside the root.
     pub fn write(&self, abs: &str, content: &[u8], opts: fs::WriteOptions) -> Result<fs::Written> {
-        let path = fs::resolve_links(&self.root, &self.path(abs))?;
-        self.guard_write(&path)?;
-        let w = fs::write_atomic(&path, content, opts)?;
-        self.mark_changed();
-        Ok(w)
+        self.write_with(abs, content, opts, None, None)
     }
 
     /// [`Ctx::write`] that also forces the new file's mode and/or group.
