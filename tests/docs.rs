@@ -132,3 +132,8 @@ fn fapolicyd_config_docs_match_spec() {
 fn fapolicyd_trust_docs_match_spec() {
     check::<fapolicyd_trust::FapolicydTrust>();
 }
+
+#[test]
+fn firewalld_zone_docs_match_spec() {
+    check::<firewalld_zone::FirewalldZone>();
+}

@@ -39,6 +39,8 @@ pub struct Request {
     pub icmp_blocks: ListRequest,
     pub rich_rules: ListRequest,
     pub forward_ports: Vec<ForwardPort>,
+    /// forward_ports was given (so that `exclusive` makes it the exact set).
+    pub forward_ports_given: bool,
     pub forward_ports_absent: Vec<ForwardPort>,
     pub masquerade: Option<bool>,
     pub forward: Option<bool>,
@@ -245,7 +247,7 @@ pub fn apply(zone: &Zone, req: &Request, known: &Known) -> Result<Zone, String> 
     for f in req.forward_ports.iter().chain(&req.forward_ports_absent) {
         check_forward_port(f)?;
     }
-    if ex {
+    if ex && req.forward_ports_given {
         z.forward_ports.retain(|f| req.forward_ports.contains(f));
     }
     for f in &req.forward_ports {
@@ -409,6 +411,25 @@ mod tests {
         assert!(z.masquerade && !z.forward);
         assert_eq!(z.forward_ports, vec![fp.clone()]);
         assert!(z.to_xml().contains("<zone target=\"%%REJECT%%\">"));
+        // exclusive touches only the lists given: forward ports stay when not given
+        let other = Request {
+            services: ListRequest {
+                present: Some(vec!["ssh".into()]),
+                absent: vec![],
+            },
+            exclusive: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            apply(&z, &other, &known()).unwrap().forward_ports,
+            vec![fp.clone()]
+        );
+        let none = Request {
+            forward_ports_given: true,
+            exclusive: true,
+            ..Default::default()
+        };
+        assert!(apply(&z, &none, &known()).unwrap().forward_ports.is_empty());
         let rm = Request {
             forward_ports_absent: vec![fp],
             ..Default::default()

@@ -18,6 +18,7 @@
 pub mod args;
 pub mod boot;
 pub mod cmd;
+pub mod dbus;
 pub mod error;
 pub mod fs;
 pub mod kernel_args;

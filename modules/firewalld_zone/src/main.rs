@@ -1,0 +1,3 @@
+fn main() {
+    kit::main::<firewalld_zone::FirewalldZone>()
+}

@@ -1,0 +1,361 @@
+//! The online path: firewalld's D-Bus API (firewalld ≥ 0.9's `*Settings2`/`update2` calls).
+//! Permanent configuration through the config objects, runtime through the runtime zone methods.
+//! Never `firewall-cmd`, never a reload.
+
+use crate::rich::RichRule;
+use crate::xml::{ForwardPort, Zone};
+use kit::dbus::{dict_sv, Bus, DbusError, Value};
+use std::time::Duration;
+
+pub const NAME: &str = "org.fedoraproject.FirewallD1";
+const PATH: &str = "/org/fedoraproject/FirewallD1";
+const CONFIG: &str = "/org/fedoraproject/FirewallD1/config";
+const IF_MAIN: &str = "org.fedoraproject.FirewallD1";
+const IF_ZONE: &str = "org.fedoraproject.FirewallD1.zone";
+const IF_CONFIG: &str = "org.fedoraproject.FirewallD1.config";
+const IF_CONFIG_ZONE: &str = "org.fedoraproject.FirewallD1.config.zone";
+
+/// Keys a runtime zone cannot change (firewalld answers INVALID_SETTING).
+pub const PERMANENT_ONLY: &[&str] = &["version", "short", "description", "target"];
+
+pub struct Firewalld {
+    bus: Bus,
+}
+
+/// firewalld's error text: `INVALID_ZONE: corp` and the like.
+pub fn fw_error(e: DbusError) -> String {
+    match e {
+        DbusError::Method { message, .. } if !message.is_empty() => message,
+        other => other.to_string(),
+    }
+}
+
+impl Firewalld {
+    /// Connected to a running firewalld; `None` when the bus is absent or firewalld does not own
+    /// its name (stopped). Asking does not start it.
+    pub fn connect() -> Option<Firewalld> {
+        let mut bus = Bus::system(Duration::from_secs(120)).ok()?;
+        match bus.name_has_owner(NAME) {
+            Ok(true) => Some(Firewalld { bus }),
+            _ => None,
+        }
+    }
+
+    fn call(
+        &mut self,
+        path: &str,
+        iface: &str,
+        member: &str,
+        args: &[Value],
+    ) -> Result<Vec<Value>, String> {
+        self.bus
+            .call(NAME, path, iface, member, args)
+            .map_err(fw_error)
+    }
+
+    pub fn version(&mut self) -> Result<String, String> {
+        let r = self.call(
+            PATH,
+            "org.freedesktop.DBus.Properties",
+            "Get",
+            &[Value::Str(IF_MAIN.into()), Value::Str("version".into())],
+        )?;
+        Ok(r.first().and_then(Value::as_str).unwrap_or("").to_string())
+    }
+
+    /// Path of the permanent zone object, `None` when the zone does not exist.
+    pub fn config_zone(&mut self, name: &str) -> Result<Option<String>, String> {
+        match self.bus.call(
+            NAME,
+            CONFIG,
+            IF_CONFIG,
+            "getZoneByName",
+            &[Value::Str(name.into())],
+        ) {
+            Ok(r) => Ok(r.first().and_then(Value::as_str).map(String::from)),
+            Err(DbusError::Method { message, .. }) if message.starts_with("INVALID_ZONE") => {
+                Ok(None)
+            }
+            Err(e) => Err(fw_error(e)),
+        }
+    }
+
+    pub fn permanent_settings(&mut self, path: &str) -> Result<Zone, String> {
+        let r = self.call(path, IF_CONFIG_ZONE, "getSettings2", &[])?;
+        zone_from_dict(r.first().ok_or("getSettings2 answered nothing")?)
+    }
+
+    pub fn update_permanent(&mut self, path: &str, settings: Value) -> Result<(), String> {
+        self.call(path, IF_CONFIG_ZONE, "update2", &[settings])
+            .map(|_| ())
+    }
+
+    pub fn add_permanent(&mut self, name: &str, settings: Value) -> Result<(), String> {
+        self.call(
+            CONFIG,
+            IF_CONFIG,
+            "addZone2",
+            &[Value::Str(name.into()), settings],
+        )
+        .map(|_| ())
+    }
+
+    pub fn remove_permanent(&mut self, path: &str) -> Result<(), String> {
+        self.call(path, IF_CONFIG_ZONE, "remove", &[]).map(|_| ())
+    }
+
+    /// Zones the runtime has (a zone added permanently appears there only after a reload).
+    pub fn runtime_zones(&mut self) -> Result<Vec<String>, String> {
+        let r = self.call(PATH, IF_ZONE, "getZones", &[])?;
+        Ok(r.first().map(Value::str_list).unwrap_or_default())
+    }
+
+    pub fn runtime_settings(&mut self, name: &str) -> Result<Zone, String> {
+        let r = self.call(
+            PATH,
+            IF_ZONE,
+            "getZoneSettings2",
+            &[Value::Str(name.into())],
+        )?;
+        zone_from_dict(r.first().ok_or("getZoneSettings2 answered nothing")?)
+    }
+
+    pub fn set_runtime(&mut self, name: &str, settings: Value) -> Result<(), String> {
+        self.call(
+            PATH,
+            IF_ZONE,
+            "setZoneSettings2",
+            &[Value::Str(name.into()), settings],
+        )
+        .map(|_| ())
+    }
+
+    pub fn runtime_default(&mut self) -> Result<String, String> {
+        let r = self.call(PATH, IF_MAIN, "getDefaultZone", &[])?;
+        Ok(r.first().and_then(Value::as_str).unwrap_or("").to_string())
+    }
+
+    /// Runtime default zone (firewalld also writes it to firewalld.conf).
+    pub fn set_runtime_default(&mut self, name: &str) -> Result<(), String> {
+        self.call(PATH, IF_MAIN, "setDefaultZone", &[Value::Str(name.into())])
+            .map(|_| ())
+    }
+}
+
+fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    v.map(|a| {
+        a.items()
+            .iter()
+            .map(|s| {
+                let f = s.str_list();
+                (
+                    f.first().cloned().unwrap_or_default(),
+                    f.get(1).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// A zone from firewalld's a{sv} settings (absent keys are empty/false, as firewalld omits them).
+pub fn zone_from_dict(d: &Value) -> Result<Zone, String> {
+    let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let l = |k: &str| d.get(k).map(Value::str_list).unwrap_or_default();
+    let b = |k: &str| d.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let rules = l("rules_str")
+        .iter()
+        .map(|r| {
+            RichRule::parse(r).map(|r| r.to_element()).map_err(|e| {
+                format!("firewalld holds a rich rule this module cannot read: {r}: {e}")
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let target = s("target");
+    Ok(Zone {
+        version: s("version"),
+        target: if target.is_empty() {
+            "default".into()
+        } else {
+            target
+        },
+        short: s("short"),
+        description: s("description"),
+        services: l("services"),
+        ports: pairs(d.get("ports")),
+        protocols: l("protocols"),
+        icmp_blocks: l("icmp_blocks"),
+        masquerade: b("masquerade"),
+        forward_ports: d
+            .get("forward_ports")
+            .map(|a| {
+                a.items()
+                    .iter()
+                    .map(|f| {
+                        let f = f.str_list();
+                        let at = |i: usize| f.get(i).cloned().unwrap_or_default();
+                        ForwardPort {
+                            port: at(0),
+                            protocol: at(1),
+                            to_port: at(2),
+                            to_addr: at(3),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        source_ports: pairs(d.get("source_ports")),
+        rules,
+        interfaces: l("interfaces"),
+        sources: l("sources"),
+        icmp_block_inversion: b("icmp_block_inversion"),
+        forward: b("forward"),
+    })
+}
+
+fn pair_array(p: &[(String, String)]) -> Value {
+    Value::Array(
+        "(ss)".into(),
+        p.iter()
+            .map(|(a, b)| Value::Struct(vec![Value::Str(a.clone()), Value::Str(b.clone())]))
+            .collect(),
+    )
+}
+
+/// The a{sv} value of one settings key of a zone.
+fn key_value(z: &Zone, key: &str) -> Value {
+    match key {
+        "version" => Value::Str(z.version.clone()),
+        "short" => Value::Str(z.short.clone()),
+        "description" => Value::Str(z.description.clone()),
+        "target" => Value::Str(z.target.clone()),
+        "services" => Value::strs(&z.services),
+        "ports" => pair_array(&z.ports),
+        "protocols" => Value::strs(&z.protocols),
+        "icmp_blocks" => Value::strs(&z.icmp_blocks),
+        "masquerade" => Value::Bool(z.masquerade),
+        "forward_ports" => Value::Array(
+            "(ssss)".into(),
+            z.forward_ports
+                .iter()
+                .map(|f| {
+                    Value::Struct(
+                        [&f.port, &f.protocol, &f.to_port, &f.to_addr]
+                            .iter()
+                            .map(|s| Value::Str((*s).clone()))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        ),
+        "source_ports" => pair_array(&z.source_ports),
+        "rules_str" => Value::strs(&rule_strings(z)),
+        "interfaces" => Value::strs(&z.interfaces),
+        "sources" => Value::strs(&z.sources),
+        "icmp_block_inversion" => Value::Bool(z.icmp_block_inversion),
+        "forward" => Value::Bool(z.forward),
+        _ => unreachable!("unknown zone key {key}"),
+    }
+}
+
+pub const KEYS: &[&str] = &[
+    "short",
+    "description",
+    "target",
+    "services",
+    "ports",
+    "protocols",
+    "icmp_blocks",
+    "masquerade",
+    "forward_ports",
+    "source_ports",
+    "rules_str",
+    "interfaces",
+    "sources",
+    "icmp_block_inversion",
+    "forward",
+];
+
+/// Rich rules of a zone in firewalld's normalised text.
+pub fn rule_strings(z: &Zone) -> Vec<String> {
+    z.rules
+        .iter()
+        .map(|e| {
+            RichRule::from_element(e)
+                .map(|r| r.to_string())
+                .unwrap_or_else(|err| format!("<unreadable rule: {err}>"))
+        })
+        .collect()
+}
+
+/// Keys whose values differ (lists compared as sets: firewalld does not keep their order).
+pub fn changed_keys(before: &Zone, after: &Zone, keys: &[&'static str]) -> Vec<&'static str> {
+    keys.iter()
+        .copied()
+        .filter(|k| !same(&key_value(before, k), &key_value(after, k)))
+        .collect()
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(_, x), Value::Array(_, y)) => {
+            x.len() == y.len() && x.iter().all(|i| y.contains(i))
+        }
+        _ => a == b,
+    }
+}
+
+/// The a{sv} settings for the given keys.
+pub fn settings_dict(z: &Zone, keys: &[&str]) -> Value {
+    dict_sv(keys.iter().map(|k| (*k, key_value(z, k))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dict_roundtrip_and_changed_keys() {
+        let z = Zone::parse(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<zone target="DROP">
+  <short>Corp</short>
+  <service name="ssh"/>
+  <port port="443" protocol="tcp"/>
+  <forward-port port="80" protocol="tcp" to-port="8080"/>
+  <rule family="ipv4">
+    <source address="10.0.0.0/8"/>
+    <accept/>
+  </rule>
+  <source address="192.0.2.0/24"/>
+  <forward/>
+</zone>
+"#,
+        )
+        .unwrap();
+        let d = settings_dict(&z, KEYS);
+        let back = zone_from_dict(&d).unwrap();
+        assert_eq!(back, z);
+        assert!(changed_keys(&z, &back, KEYS).is_empty());
+        let mut other = z.clone();
+        other.services = vec!["https".into()];
+        other.target = "%%REJECT%%".into();
+        assert_eq!(changed_keys(&z, &other, KEYS), vec!["target", "services"]);
+        // order of list items does not matter to firewalld
+        let mut reordered = z.clone();
+        reordered.services = vec!["ssh".into()];
+        reordered.ports.insert(0, ("22".into(), "tcp".into()));
+        let mut swapped = reordered.clone();
+        swapped.ports.reverse();
+        assert!(changed_keys(&reordered, &swapped, KEYS).is_empty());
+    }
+
+    #[test]
+    fn omitted_keys_are_empty() {
+        let d = dict_sv(vec![("services", Value::strs(&["ssh"]))]);
+        let z = zone_from_dict(&d).unwrap();
+        assert_eq!(z.target, "default");
+        assert_eq!(z.services, vec!["ssh"]);
+        assert!(z.ports.is_empty() && !z.masquerade);
+    }
+}

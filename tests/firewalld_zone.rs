@@ -1,0 +1,285 @@
+//! `firewalld_zone`, the real binary, on its offline path (a sandbox never talks to a bus): a
+//! sandbox root laid out like a host with firewalld installed but not running — Debian's
+//! firewalld 1.3.3 built-in zones, a few services, an ipset, an ICMP type, /etc/protocols and a
+//! firewalld.conf with comments. The D-Bus path runs against the real daemon in the Molecule
+//! scenario `firewalld_zone`.
+
+use hardening_rhel_tests::Sandbox;
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+
+const CONF: &str = "/etc/firewalld/firewalld.conf";
+const CONF_TEXT: &str = "# firewalld config file\n\n# default zone\nDefaultZone=public\n\n# Clean up on exit\nCleanupOnExit=yes\nUnknownKey=kept\n";
+
+fn host() -> Sandbox {
+    let sb = Sandbox::new();
+    for z in [
+        "block", "dmz", "drop", "external", "home", "internal", "public", "trusted", "work",
+    ] {
+        sb.copy(
+            &format!("tests/fixtures/firewalld/zones/{z}.xml"),
+            &format!("/usr/lib/firewalld/zones/{z}.xml"),
+        );
+    }
+    for s in ["ssh", "http", "https", "dhcpv6-client", "dns"] {
+        sb.file(
+            &format!("/usr/lib/firewalld/services/{s}.xml"),
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service/>\n",
+        );
+    }
+    sb.file(
+        "/etc/firewalld/ipsets/blocked.xml",
+        "<ipset type=\"hash:net\"/>\n",
+    )
+    .file(
+        "/usr/lib/firewalld/icmptypes/echo-request.xml",
+        "<icmptype/>\n",
+    )
+    .file("/etc/protocols", "ip\t0\tIP\nicmp\t1\tICMP\ngre\t47\tGRE\n")
+    .file(CONF, CONF_TEXT);
+    sb
+}
+
+fn ok(v: &Value) -> &Value {
+    assert!(v.get("failed").is_none(), "module failed: {v}");
+    v
+}
+
+fn web() -> Value {
+    json!({
+        "name": "web",
+        "target": "REJECT",
+        "short": "Web",
+        "services": ["http", "https"],
+        "ports": ["8443/tcp", "60000-60010/udp"],
+        "protocols": ["gre"],
+        "sources": ["192.0.2.0/24", "2001:db8::/32", "ipset:blocked"],
+        "icmp_blocks": ["echo-request"],
+        "rich_rules": ["rule family=ipv4 source address=192.0.2.10 service name=ssh log prefix=lb level=info limit value=3/minute accept"],
+        "forward_ports": [{"port": 80, "protocol": "tcp", "to_port": 8080}],
+        "masquerade": true,
+        "default": true,
+        "_ansible_diff": true,
+    })
+}
+
+#[test]
+fn new_zone_written_as_firewalld_writes_it_and_default_set_then_idempotent() {
+    let sb = host();
+    let r = sb.run("firewalld_zone", web());
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["daemon_running"], false);
+    assert_eq!(r["runtime_applied"], false);
+    assert!(r["msg"].as_str().unwrap().contains("not running"), "{r}");
+    assert_eq!(r["default_zone"], "web");
+    let xml = sb.read("/etc/firewalld/zones/web.xml").unwrap();
+    assert_eq!(
+        xml,
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<zone target="%%REJECT%%">
+  <short>Web</short>
+  <service name="http"/>
+  <service name="https"/>
+  <port port="8443" protocol="tcp"/>
+  <port port="60000-60010" protocol="udp"/>
+  <protocol value="gre"/>
+  <icmp-block name="echo-request"/>
+  <masquerade/>
+  <forward-port port="80" protocol="tcp" to-port="8080"/>
+  <rule family="ipv4">
+    <source address="192.0.2.10"/>
+    <service name="ssh"/>
+    <log prefix="lb" level="info">
+      <limit value="3/m"/>
+    </log>
+    <accept/>
+  </rule>
+  <source address="192.0.2.0/24"/>
+  <source address="2001:db8::/32"/>
+  <source ipset="blocked"/>
+</zone>
+"#
+    );
+    let mode = std::fs::metadata(sb.path("/etc/firewalld/zones"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o750);
+    assert_eq!(
+        sb.read(CONF).unwrap(),
+        CONF_TEXT.replace("DefaultZone=public", "DefaultZone=web")
+    );
+    assert_eq!(r["zone"]["permanent"]["target"], "REJECT");
+    assert_eq!(
+        r["zone"]["permanent"]["rich_rules"][0],
+        "rule family=\"ipv4\" source address=\"192.0.2.10\" service name=\"ssh\" log prefix=\"lb\" level=\"info\" limit value=\"3/m\" accept"
+    );
+    assert!(r["zone"]["runtime"].is_null());
+    // the diff shows the zone file and firewalld.conf
+    let diffs = r["diff"].as_array().unwrap();
+    assert_eq!(diffs.len(), 2, "{r}");
+    assert_eq!(diffs[0]["after"], xml.as_str());
+
+    // the same task again, and the rule spelled differently: nothing to do
+    let before = sb.snapshot();
+    let mut again = web();
+    again["rich_rules"] = json!(["rule family=\"ipv4\" source address=192.0.2.10 service name=\"ssh\" log level=info prefix=\"lb\" limit value=\"3/m\" accept"]);
+    let r2 = sb.run("firewalld_zone", again);
+    ok(&r2);
+    assert_eq!(r2["changed"], false, "{r2}");
+    sb.assert_unchanged(&before);
+    assert!(!sb.exists("/etc/firewalld/zones/web.xml.old"));
+}
+
+#[test]
+fn builtin_zone_starts_from_usr_lib_and_keeps_old_copy() {
+    let sb = host();
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["https"], "_ansible_diff": true}),
+    );
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    let public = sb.read("/etc/firewalld/zones/public.xml").unwrap();
+    // additive: the built-in's ssh and dhcpv6-client stay, https is added, <forward/> kept
+    assert!(public.contains("<service name=\"ssh\"/>\n  <service name=\"dhcpv6-client\"/>\n  <service name=\"https\"/>"), "{public}");
+    assert!(public.contains("<forward/>"));
+    assert!(public.contains("<short>Public</short>"));
+    // the diff's before is the built-in
+    assert!(r["diff"][0]["before"]
+        .as_str()
+        .unwrap()
+        .contains("dhcpv6-client"));
+    assert!(!sb.exists("/etc/firewalld/zones/public.xml.old"));
+
+    // exclusive: exactly ssh; the previous file becomes public.xml.old
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh"], "exclusive": true}),
+    );
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(
+        sb.read("/etc/firewalld/zones/public.xml.old").unwrap(),
+        public
+    );
+    let now = sb.read("/etc/firewalld/zones/public.xml").unwrap();
+    assert!(
+        now.contains("<service name=\"ssh\"/>")
+            && !now.contains("https")
+            && !now.contains("dhcpv6")
+    );
+
+    // remove without exclusive
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "remove": {"services": ["ssh"]}}),
+    );
+    ok(&r);
+    assert!(!sb
+        .read("/etc/firewalld/zones/public.xml")
+        .unwrap()
+        .contains("<service"));
+    assert_eq!(sb.read(CONF).unwrap(), CONF_TEXT, "default untouched");
+}
+
+#[test]
+fn check_mode_is_exact_and_touches_nothing() {
+    let sb = host();
+    let before = sb.snapshot();
+    let mut a = web();
+    a["_ansible_check_mode"] = json!(true);
+    let r = sb.run("firewalld_zone", a);
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert!(
+        r["msg"].as_str().unwrap().contains("would be written"),
+        "{r}"
+    );
+    sb.assert_unchanged(&before);
+    assert!(!sb.exists("/etc/firewalld/zones"));
+    // and the check-mode report equals what the real run then does
+    let real = sb.run("firewalld_zone", web());
+    assert_eq!(real["zone"], r["zone"]);
+    assert_eq!(
+        r["diff"][0]["after"].as_str().unwrap(),
+        sb.read("/etc/firewalld/zones/web.xml").unwrap()
+    );
+}
+
+#[test]
+fn bad_items_fail_naming_the_item_and_write_nothing() {
+    let sb = host();
+    let before = sb.snapshot();
+    for (args, needle) in [
+        (
+            json!({"name": "public", "services": ["ssh", "nosuch"]}),
+            "'nosuch' is not a service",
+        ),
+        (
+            json!({"name": "public", "ports": ["443"]}),
+            "'443' is port/protocol",
+        ),
+        (json!({"name": "public", "ports": ["70000/tcp"]}), "70000"),
+        (
+            json!({"name": "public", "sources": ["10.0.0.0/33"]}),
+            "'10.0.0.0/33'",
+        ),
+        (
+            json!({"name": "public", "sources": ["ipset:nope"]}),
+            "ipset nope",
+        ),
+        (
+            json!({"name": "public", "sources": ["00:11:22:33:44"]}),
+            "00:11:22:33:44",
+        ),
+        (
+            json!({"name": "public", "rich_rules": ["rule family=ipv4 source address=10.0.0.0/8 acept"]}),
+            "acept",
+        ),
+        (
+            json!({"name": "public", "icmp_blocks": ["ping"]}),
+            "'ping' is not an ICMP type",
+        ),
+        (
+            json!({"name": "public", "forward_ports": [{"port": 80, "protocol": "tcp"}]}),
+            "to_port or to_addr",
+        ),
+        (json!({"name": "public", "target": "reject"}), "target"),
+        (json!({"name": "much-too-long-zone-name"}), "1-17"),
+        (json!({"name": "public", "colour": "red"}), "colour"),
+        (json!({"name": "public", "state": "absent"}), "built in"),
+        (
+            json!({"name": "web", "state": "absent", "services": ["ssh"]}),
+            "give only name",
+        ),
+        (json!({"name": "public", "permanent": false}), "no runtime"),
+    ] {
+        let r = sb.run("firewalld_zone", args.clone());
+        assert_eq!(r["failed"], true, "{args}: {r}");
+        assert!(r["msg"].as_str().unwrap().contains(needle), "{args}: {r}");
+    }
+    sb.assert_unchanged(&before);
+}
+
+#[test]
+fn absent_removes_a_local_zone_keeping_old_copy() {
+    let sb = host();
+    ok(&sb.run(
+        "firewalld_zone",
+        json!({"name": "corp", "services": ["ssh"]}),
+    ));
+    let text = sb.read("/etc/firewalld/zones/corp.xml").unwrap();
+    let r = sb.run("firewalld_zone", json!({"name": "corp", "state": "absent"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert!(!sb.exists("/etc/firewalld/zones/corp.xml"));
+    assert_eq!(sb.read("/etc/firewalld/zones/corp.xml.old").unwrap(), text);
+    let r = sb.run("firewalld_zone", json!({"name": "corp", "state": "absent"}));
+    assert_eq!(r["changed"], false, "{r}");
+    // the default zone cannot be removed
+    ok(&sb.run("firewalld_zone", json!({"name": "corp", "default": true})));
+    let r = sb.run("firewalld_zone", json!({"name": "corp", "state": "absent"}));
+    assert!(r["msg"].as_str().unwrap().contains("default zone"), "{r}");
+}
