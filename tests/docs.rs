@@ -137,3 +137,8 @@ fn fapolicyd_trust_docs_match_spec() {
 fn firewalld_zone_docs_match_spec() {
     check::<firewalld_zone::FirewalldZone>();
 }
+
+#[test]
+fn security_facts_docs_match_spec() {
+    check::<security_facts::SecurityFacts>();
+}

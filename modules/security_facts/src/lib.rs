@@ -1,0 +1,391 @@
+//! `hardening.rhel.security_facts`: the posture of everything the collection manages — crypto
+//! policy, FIPS, SELinux, firewalld, fapolicyd — read without changing anything, from files,
+//! kernel interfaces and firewalld's D-Bus API (a program runs only where fips must ask
+//! `lsinitrd` about an initramfs it cannot judge from file times). Returned as
+//! `ansible_facts.hardening`; with `baseline`, also `findings` and `compliant`.
+//!
+//! Each section reads through the modules' own readers (one implementation of "what is the
+//! state"), and a component that is missing is reported absent, never an error.
+
+pub mod findings;
+
+use findings::{evaluate, Baseline};
+use kit::{Ctx, Default, Kind, Outcome, Param, Result};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub struct SecurityFacts;
+
+pub const SECTIONS: &[&str] = &["crypto_policy", "fips", "selinux", "firewalld", "fapolicyd"];
+
+#[derive(Debug, Deserialize)]
+pub struct Args {
+    pub gather_subset: Vec<String>,
+    pub gather_timeout: Option<i64>,
+    pub baseline: Option<Baseline>,
+}
+
+const SELINUX_OPTS: &[Param] = &[
+    Param::new("state", Kind::Str).choices(&["enforcing", "permissive", "disabled"]),
+    Param::new("policy", Kind::Str),
+];
+const FIREWALLD_OPTS: &[Param] = &[
+    Param::new("running", Kind::Bool),
+    Param::new("default_zone", Kind::Str),
+    Param::new("zones", Kind::Map),
+];
+const FAPOLICYD_OPTS: &[Param] = &[
+    Param::new("running", Kind::Bool),
+    Param::new("permissive", Kind::Bool),
+    Param::new("integrity", Kind::Str).choices(&["none", "size", "ima", "sha256"]),
+];
+const BASELINE_OPTS: &[Param] = &[
+    Param::new("crypto_policy", Kind::Str),
+    Param::new("fips", Kind::Bool),
+    Param::new("selinux", Kind::Dict(SELINUX_OPTS)),
+    Param::new("firewalld", Kind::Dict(FIREWALLD_OPTS)),
+    Param::new("fapolicyd", Kind::Dict(FAPOLICYD_OPTS)),
+];
+
+/// The sections `gather_subset` selects (`all`, names, `!name` exclusions), as Ansible's setup.
+pub fn selected(subset: &[String]) -> std::result::Result<Vec<&'static str>, String> {
+    let mut out: Vec<&'static str> = Vec::new();
+    let mut excluded: Vec<&str> = Vec::new();
+    let mut any_positive = false;
+    for s in subset {
+        let (neg, name) = match s.strip_prefix('!') {
+            Some(n) => (true, n),
+            None => (false, s.as_str()),
+        };
+        if name == "all" || name == "min" {
+            if neg {
+                excluded.extend(SECTIONS);
+            } else {
+                any_positive = true;
+                out.extend(SECTIONS);
+            }
+            continue;
+        }
+        let Some(sec) = SECTIONS.iter().find(|x| **x == name) else {
+            return Err(format!(
+                "gather_subset: '{s}' is not one of all, {} (or !name)",
+                SECTIONS.join(", ")
+            ));
+        };
+        if neg {
+            excluded.push(sec);
+        } else {
+            any_positive = true;
+            out.push(sec);
+        }
+    }
+    if !any_positive {
+        out.extend(SECTIONS);
+    }
+    out.retain(|s| !excluded.contains(s));
+    let mut uniq: Vec<&'static str> = SECTIONS
+        .iter()
+        .copied()
+        .filter(|s| out.contains(s))
+        .collect();
+    uniq.dedup();
+    Ok(uniq)
+}
+
+impl kit::Module for SecurityFacts {
+    const NAME: &'static str = "security_facts";
+    const SPEC: &'static [Param] = &[
+        Param::new("gather_subset", Kind::List(&Kind::Str)).default(Default::EmptyList),
+        Param::new("gather_timeout", Kind::Int),
+        Param::new("baseline", Kind::Dict(BASELINE_OPTS)),
+    ];
+    type Args = Args;
+
+    fn run(ctx: &Ctx, args: Args) -> Result<Outcome> {
+        let sections = selected(&args.gather_subset).map_err(kit::Error::invalid)?;
+        if let Some(b) = &args.baseline {
+            b.validate().map_err(kit::Error::invalid)?;
+        }
+        let mut facts = Map::new();
+        for s in &sections {
+            let v = match *s {
+                "crypto_policy" => crypto(ctx),
+                "fips" => fips_facts(ctx),
+                "selinux" => selinux_facts(ctx),
+                "firewalld" => firewalld(ctx),
+                _ => fapolicyd(ctx),
+            };
+            facts.insert((*s).to_string(), v);
+        }
+        let mut out = Outcome::default();
+        let hardening = Value::Object(facts);
+        let mut said = format!("posture read: {}", sections.join(", "));
+        if let Some(b) = &args.baseline {
+            let ev = evaluate(b, &hardening);
+            said = format!(
+                "{said}; {} finding(s){}",
+                ev.findings.len(),
+                if ev.pending_reboot.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} waiting for a reboot", ev.pending_reboot.len())
+                }
+            );
+            out.set("findings", &ev.findings);
+            out.set("pending_reboot", &ev.pending_reboot);
+            out.set("compliant", ev.findings.is_empty());
+        }
+        out.msg = said;
+        out.facts.insert("hardening".into(), hardening);
+        Ok(out)
+    }
+}
+
+/// A section that could not be read says why instead of failing the whole module.
+fn guarded(f: impl FnOnce() -> Result<Value>) -> Value {
+    f().unwrap_or_else(|e| json!({"error": e.to_string()}))
+}
+
+fn crypto(ctx: &Ctx) -> Value {
+    guarded(|| {
+        let present = ctx.path(crypto_policy::SHARE_POLICIES).is_dir()
+            || ctx.path(crypto_policy::CONFIG).exists();
+        if !present {
+            return Ok(json!({"present": false}));
+        }
+        let none = crypto_policy::Desired {
+            policy: None,
+            defs: Vec::new(),
+        };
+        let c = crypto_policy::read_current(ctx, &none, false)?;
+        let applied = c.state_current.clone();
+        let is_applied = applied.as_deref() == Some(c.configured.as_str())
+            && c.applied_by_mtime
+            && c.backend_drift.is_empty();
+        let pols: std::collections::BTreeSet<&String> =
+            c.share_policies.iter().chain(&c.etc_policies).collect();
+        let mods: std::collections::BTreeSet<&String> =
+            c.share_modules.iter().chain(&c.etc_modules).collect();
+        Ok(json!({
+            "present": true,
+            "configured": c.configured,
+            "applied": applied,
+            "is_applied": is_applied,
+            "backend_drift": c.backend_drift,
+            "available_policies": pols,
+            "available_modules": mods,
+            "reboot_required": c.booted.as_ref().is_some_and(|b| *b != c.fingerprint),
+        }))
+    })
+}
+
+fn fips_facts(ctx: &Ctx) -> Value {
+    guarded(|| {
+        let c = fips::read_current(ctx)?;
+        let s = fips::signals(&c);
+        let all = [s.kernel, s.initramfs, s.crypto_policy, s.boot_args];
+        let mode = if all.iter().all(|x| *x) {
+            "enabled"
+        } else if all.iter().all(|x| !x) {
+            "disabled"
+        } else {
+            "inconsistent"
+        };
+        Ok(json!({
+            "kernel": s.kernel,
+            "boot_args": s.boot_args,
+            "initramfs": s.initramfs,
+            "dracut_config": c.dracut_config,
+            "crypto_policy": s.crypto_policy,
+            "mode": mode,
+            "consistent": mode != "inconsistent",
+            // configured for the next boot, but the running kernel differs
+            "reboot_required": s.boot_args != s.kernel,
+        }))
+    })
+}
+
+fn selinux_facts(ctx: &Ctx) -> Value {
+    guarded(|| {
+        let c = selinux::read_current(ctx, "/etc/selinux/config")?;
+        let present = c.config_text.is_some() || !c.installed.is_empty();
+        if !present && c.runtime == selinux::Runtime::Disabled {
+            return Ok(json!({"present": false, "runtime": "disabled"}));
+        }
+        let mode = c.configured_mode();
+        let configured_type = c.configured_type();
+        let runtime = c.runtime.as_mode();
+        let enabled_mismatch = mode.is_some_and(|m| m.enabled() != runtime.enabled());
+        let type_mismatch = c
+            .loaded_type()
+            .is_some_and(|t| mode.is_some_and(|m| m.enabled()) && t != configured_type);
+        Ok(json!({
+            "present": true,
+            "configured_mode": mode.map(|m| m.as_str()),
+            "configured_policy": configured_type,
+            "runtime": runtime.as_str(),
+            "loaded_policy": c.loaded_type(),
+            "installed_policies": c.installed,
+            "reboot_required": enabled_mismatch || type_mismatch,
+            "autorelabel_pending": c.autorelabel_pending,
+        }))
+    })
+}
+
+fn zone_names(ctx: &Ctx) -> Vec<String> {
+    let mut names = Vec::new();
+    for dir in [
+        format!("{}/zones", firewalld_zone::offline::LIB),
+        format!("{}/zones", firewalld_zone::offline::ETC),
+    ] {
+        if let Ok(d) = std::fs::read_dir(ctx.path(&dir)) {
+            for e in d.flatten() {
+                if let Some(n) = e.file_name().to_string_lossy().strip_suffix(".xml") {
+                    names.push(n.to_string());
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn firewalld(ctx: &Ctx) -> Value {
+    guarded(|| {
+        let installed = ctx
+            .path(format!("{}/zones", firewalld_zone::offline::LIB))
+            .is_dir();
+        if !installed {
+            return Ok(json!({"installed": false, "running": false}));
+        }
+        let conf = ctx.read(firewalld_zone::offline::CONF)?;
+        let default_zone = conf
+            .as_deref()
+            .map(firewalld_zone::settings::default_zone)
+            .unwrap_or_else(|| "public".into());
+        let mut fw = if ctx.sandbox_root().is_none() {
+            firewalld_zone::online::Firewalld::connect()
+        } else {
+            None
+        };
+        let runtime_zones = match fw.as_mut() {
+            Some(f) => f.runtime_zones().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let mut zones = Map::new();
+        let mut names = zone_names(ctx);
+        names.extend(runtime_zones.iter().cloned());
+        names.sort();
+        names.dedup();
+        for name in names {
+            // a zone removed permanently stays in the runtime until firewalld reloads
+            let permanent = match firewalld_zone::offline::read_zone(ctx, &name) {
+                Ok((firewalld_zone::offline::Origin::New, _, _)) => Value::Null,
+                Ok((_, z, _)) => firewalld_zone::view(&z),
+                Err(e) => json!({"error": e.to_string()}),
+            };
+            let runtime = match fw.as_mut() {
+                Some(f) if runtime_zones.contains(&name) => f
+                    .runtime_settings(&name)
+                    .map(|z| firewalld_zone::view(&z))
+                    .unwrap_or_else(|e| json!({"error": e})),
+                _ => Value::Null,
+            };
+            zones.insert(name, json!({"permanent": permanent, "runtime": runtime}));
+        }
+        let runtime_default = fw.as_mut().and_then(|f| f.runtime_default().ok());
+        Ok(json!({
+            "installed": true,
+            "running": fw.is_some(),
+            "default_zone": default_zone,
+            "runtime_default_zone": runtime_default,
+            "zones": zones,
+        }))
+    })
+}
+
+pub const FAPOLICYD: &str = "/usr/sbin/fapolicyd";
+pub const FAPOLICYD_CONF: &str = "/etc/fapolicyd/fapolicyd.conf";
+pub const RULES_D: &str = "/etc/fapolicyd/rules.d";
+pub const LEGACY_RULES: &str = "/etc/fapolicyd/fapolicyd.rules";
+
+/// `key = value` of fapolicyd.conf (the first of each key, as fapolicyd reads it).
+pub fn conf_value(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .map(|(_, v)| v.trim().to_string())
+}
+
+fn fapolicyd(ctx: &Ctx) -> Value {
+    guarded(|| {
+        if !ctx.path(FAPOLICYD).exists() {
+            return Ok(json!({"installed": false, "running": false}));
+        }
+        let conf = ctx.read(FAPOLICYD_CONF)?.unwrap_or_default();
+        let running =
+            kit::service::running_pid(ctx, fapolicyd_trust::PID_FILE, "fapolicyd")?.is_some();
+        let mut rules: Vec<String> = std::fs::read_dir(ctx.path(RULES_D))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".rules"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        rules.sort();
+        let count =
+            |text: &str| fapolicyd_trust::parse(text, fapolicyd_trust::version_of(text)).len();
+        let mut trust_entries = ctx
+            .read(fapolicyd_trust::TRUST_FILE)?
+            .map(|t| count(&t))
+            .unwrap_or(0);
+        if let Ok(d) = std::fs::read_dir(ctx.path(fapolicyd_trust::TRUST_D)) {
+            for e in d.flatten() {
+                if let Ok(t) = std::fs::read_to_string(e.path()) {
+                    trust_entries += count(&t);
+                }
+            }
+        }
+        Ok(json!({
+            "installed": true,
+            "running": running,
+            "permissive": conf_value(&conf, "permissive").map(|v| v == "1"),
+            "integrity": conf_value(&conf, "integrity"),
+            "trust_backends": conf_value(&conf, "trust")
+                .map(|t| t.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>())
+                .unwrap_or_default(),
+            "rules_files": rules,
+            "legacy_rules": ctx.path(LEGACY_RULES).exists(),
+            "trust_entries": trust_entries,
+        }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsets() {
+        let s = |v: &[&str]| selected(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(s(&[]).unwrap(), SECTIONS);
+        assert_eq!(s(&["all"]).unwrap(), SECTIONS);
+        assert_eq!(s(&["selinux", "fips"]).unwrap(), vec!["fips", "selinux"]);
+        assert_eq!(
+            s(&["!firewalld"]).unwrap(),
+            vec!["crypto_policy", "fips", "selinux", "fapolicyd"]
+        );
+        assert!(s(&["network"]).unwrap_err().contains("network"));
+    }
+
+    #[test]
+    fn fapolicyd_conf_values() {
+        let t = "# permissive = 1\npermissive = 0\nintegrity = sha256\ntrust = rpmdb,file\n";
+        assert_eq!(conf_value(t, "permissive").as_deref(), Some("0"));
+        assert_eq!(conf_value(t, "trust").as_deref(), Some("rpmdb,file"));
+        assert_eq!(conf_value(t, "uid"), None);
+    }
+}

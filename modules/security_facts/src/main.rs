@@ -1,0 +1,3 @@
+fn main() {
+    kit::main::<security_facts::SecurityFacts>()
+}

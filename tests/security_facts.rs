@@ -1,0 +1,177 @@
+//! `security_facts`, the real binary, on sandbox roots: an empty host (every component absent),
+//! and a RHEL-like host read before and after the other modules harden it in the same sandbox.
+
+use hardening_rhel_tests::Sandbox;
+use serde_json::{json, Value};
+
+const RHEL9: &str = include_str!("fixtures/selinux/rhel9-config");
+
+fn ok(v: &Value) -> &Value {
+    assert!(v.get("failed").is_none(), "module failed: {v}");
+    v
+}
+
+fn baseline() -> Value {
+    json!({
+        "crypto_policy": "DEFAULT:NO-SHA1",
+        "fips": false,
+        "selinux": {"state": "enforcing", "policy": "targeted"},
+        "firewalld": {"default_zone": "public",
+                      "zones": {"public": {"services": ["ssh"], "ports": [], "target": "default"}}},
+        "fapolicyd": {"permissive": false, "integrity": "sha256"},
+    })
+}
+
+fn controls(r: &Value) -> Vec<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["control"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn empty_host_reports_components_absent_without_failing() {
+    let sb = Sandbox::new();
+    sb.file("/proc/sys/kernel/random/boot_id", "b\n");
+    let r = sb.run("security_facts", json!({"baseline": baseline()}));
+    ok(&r);
+    assert_eq!(r["changed"], false);
+    let h = &r["ansible_facts"]["hardening"];
+    assert_eq!(h["crypto_policy"]["present"], false);
+    assert_eq!(h["selinux"]["present"], false);
+    assert_eq!(h["firewalld"]["installed"], false);
+    assert_eq!(h["fapolicyd"]["installed"], false);
+    assert_eq!(r["compliant"], false);
+    assert!(controls(&r).contains(&"selinux.state".to_string()));
+}
+
+fn host() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.with_crypto_policies();
+    sb.file(
+        "/etc/selinux/config",
+        &RHEL9.replace("SELINUX=enforcing", "SELINUX=permissive"),
+    )
+    .dir("/etc/selinux/targeted/policy")
+    .file("/sys/fs/selinux/enforce", "0")
+    .copy(
+        "tests/fixtures/firewalld/zones/public.xml",
+        "/usr/lib/firewalld/zones/public.xml",
+    )
+    .file("/usr/lib/firewalld/services/ssh.xml", "<service/>\n")
+    .file(
+        "/usr/lib/firewalld/services/dhcpv6-client.xml",
+        "<service/>\n",
+    )
+    .file("/etc/firewalld/firewalld.conf", "DefaultZone=public\n")
+    .file("/usr/sbin/fapolicyd", "")
+    .file(
+        "/etc/passwd",
+        "root:x:0:0:root:/root:/bin/bash\nfapolicyd:x:998:996::/:/sbin/nologin\n",
+    )
+    .file("/etc/group", "root:x:0:\nfapolicyd:x:996:\n")
+    .copy(
+        "tests/fixtures/fapolicyd/fapolicyd.conf.debian",
+        "/etc/fapolicyd/fapolicyd.conf",
+    )
+    .copy(
+        "tests/fixtures/fapolicyd/fapolicyd.trust.debian",
+        "/etc/fapolicyd/fapolicyd.trust",
+    )
+    .file(
+        "/etc/fapolicyd/trust.d/tools",
+        "/usr/bin/true 39256 aa\n/usr/bin/false 39256 bb\n",
+    )
+    .copy(
+        "tests/fixtures/fapolicyd/sample-rules/90-deny-execute.rules",
+        "/etc/fapolicyd/rules.d/90-deny-execute.rules",
+    );
+    sb
+}
+
+#[test]
+fn posture_before_and_after_hardening_in_the_same_sandbox() {
+    let sb = host();
+    let before = sb.snapshot();
+    let r = sb.run(
+        "security_facts",
+        json!({"baseline": baseline(), "_ansible_check_mode": true}),
+    );
+    ok(&r);
+    sb.assert_unchanged(&before);
+    let h = &r["ansible_facts"]["hardening"];
+    assert_eq!(h["crypto_policy"]["configured"], "DEFAULT");
+    assert_eq!(h["crypto_policy"]["is_applied"], true);
+    assert_eq!(h["selinux"]["configured_mode"], "permissive");
+    assert_eq!(h["selinux"]["runtime"], "permissive");
+    assert_eq!(h["firewalld"]["running"], false);
+    assert_eq!(
+        h["firewalld"]["zones"]["public"]["permanent"]["services"],
+        json!(["ssh", "dhcpv6-client"])
+    );
+    assert_eq!(h["fapolicyd"]["trust_entries"], 2);
+    assert_eq!(
+        h["fapolicyd"]["rules_files"],
+        json!(["90-deny-execute.rules"])
+    );
+    assert_eq!(h["fips"]["mode"], "disabled");
+    assert_eq!(
+        controls(&r),
+        vec![
+            "crypto_policy",
+            "selinux.state",
+            "firewalld.zones.public.permanent.services",
+            "fapolicyd.integrity"
+        ]
+    );
+    assert_eq!(r["compliant"], false);
+    let sel = &r["findings"][1];
+    assert_eq!(sel["fixed_by"], "hardening.rhel.selinux");
+    assert_eq!(sel["severity"], "high");
+
+    // harden with the modules, then read again
+    ok(&sb.run("selinux", json!({"state": "enforcing"})));
+    ok(&sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"})));
+    ok(&sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh"], "ports": [], "exclusive": true}),
+    ));
+    ok(&sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"integrity": "sha256", "permissive": false}}),
+    ));
+    let r = sb.run("security_facts", json!({"baseline": baseline()}));
+    ok(&r);
+    assert_eq!(controls(&r), Vec::<String>::new(), "{r}");
+    assert_eq!(r["compliant"], true);
+    assert_eq!(
+        r["ansible_facts"]["hardening"]["selinux"]["runtime"],
+        "enforcing"
+    );
+}
+
+#[test]
+fn subsets_and_bad_baseline() {
+    let sb = host();
+    let r = sb.run("security_facts", json!({"gather_subset": ["selinux"]}));
+    ok(&r);
+    let h = r["ansible_facts"]["hardening"].as_object().unwrap();
+    assert_eq!(h.keys().collect::<Vec<_>>(), vec!["selinux"]);
+    assert!(r.get("findings").is_none());
+    let r = sb.run(
+        "security_facts",
+        json!({"baseline": {"selinux": {"state": "on"}}}),
+    );
+    assert_eq!(r["failed"], true);
+    assert!(r["msg"].as_str().unwrap().contains("state"), "{r}");
+    let r = sb.run(
+        "security_facts",
+        json!({"baseline": {"firewalld": {"zones": {"public": {"services": "ssh"}}}}}),
+    );
+    assert!(
+        r["msg"].as_str().unwrap().contains("list of strings"),
+        "{r}"
+    );
+}
