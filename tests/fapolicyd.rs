@@ -438,3 +438,41 @@ fn trust_version3_files_keep_plain_paths_and_bad_input_fails() {
     assert_eq!(ok(&r)["changed"], true);
     sb.assert_unchanged(&before);
 }
+
+/// A systemctl stand-in for the sandbox: logs its arguments, makes `enable` links.
+const SYSTEMCTL: &str = "#!/bin/sh\n# test stand-in for systemctl: logs calls, enable/disable edit the wants link\nroot=$HARDENING_RHEL_SANDBOX\necho \"$*\" >> \"$root/var/log/systemctl.calls\"\nw=\"$root/etc/systemd/system/multi-user.target.wants\"\ncase $1 in\n  enable) mkdir -p \"$w\"; ln -sf /usr/lib/systemd/system/$2 \"$w/$2\" ;;\n  disable) rm -f \"$w/$2\" ;;\nesac\n";
+
+#[test]
+fn config_service_started_and_enabled_without_python_service_module() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = host();
+    sb.file("/usr/bin/systemctl", SYSTEMCTL).dir("/var/log");
+    std::fs::set_permissions(
+        sb.path("/usr/bin/systemctl"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let args = json!({"settings": {"permissive": false}, "service": "started", "enabled": true});
+    // without systemd as init: enabled (links), not started, and said so
+    let r = sb.run("fapolicyd_config", args.clone());
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(sb.calls("systemctl"), vec!["enable fapolicyd.service"]);
+    assert!(r["msg"].as_str().unwrap().contains("systemd is not running"), "{r}");
+    assert_eq!(r["daemon_running"], false);
+    // with systemd: started; enabling is already done
+    sb.dir("/run/systemd/system");
+    let _ = std::fs::remove_file(sb.path("/var/log/systemctl.calls"));
+    let check = sb.run("fapolicyd_config", {
+        let mut a = args.clone();
+        a["_ansible_check_mode"] = json!(true);
+        a
+    });
+    assert_eq!(check["changed"], true);
+    assert!(check["msg"].as_str().unwrap().contains("would be started"), "{check}");
+    assert!(sb.calls("systemctl").is_empty());
+    let r = sb.run("fapolicyd_config", args);
+    ok(&r);
+    assert_eq!(sb.calls("systemctl"), vec!["start fapolicyd.service"]);
+    assert_eq!(r["daemon_running"], true);
+}

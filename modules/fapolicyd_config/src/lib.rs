@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 pub const CONF: &str = "/etc/fapolicyd/fapolicyd.conf";
 pub const PID_FILE: &str = "/run/fapolicyd.pid";
+pub const UNIT: &str = "fapolicyd.service";
 
 pub struct FapolicydConfig;
 
@@ -18,6 +19,8 @@ pub struct Args {
     pub settings: Map<String, Value>,
     pub restart: bool,
     pub backup: bool,
+    pub service: Option<String>,
+    pub enabled: Option<bool>,
 }
 
 impl kit::Module for FapolicydConfig {
@@ -26,6 +29,8 @@ impl kit::Module for FapolicydConfig {
         Param::new("settings", Kind::Map).required(),
         Param::new("restart", Kind::Bool).default(Default::Bool(true)),
         Param::new("backup", Kind::Bool).default(Default::Bool(false)),
+        Param::new("service", Kind::Str).choices(&["started", "stopped"]),
+        Param::new("enabled", Kind::Bool),
     ];
     type Args = Args;
 
@@ -39,6 +44,12 @@ impl kit::Module for FapolicydConfig {
         let pid = service::running_pid(ctx, PID_FILE, "fapolicyd")?;
         let mut out = Outcome::default();
         let mut restarted = false;
+        let systemd = service::systemd_running(ctx);
+        let stop = args.service.as_deref() == Some("stopped") && pid.is_some();
+        let start = args.service.as_deref() == Some("started") && pid.is_none();
+        let enable_to = args
+            .enabled
+            .filter(|e| *e != service::unit_enabled(ctx, UNIT, "multi-user.target"));
         if changed && !ctx.check_mode {
             let w = ctx.write(
                 CONF,
@@ -51,14 +62,24 @@ impl kit::Module for FapolicydConfig {
             if let Some(b) = w.backup_file {
                 out.set("backup_file", b.display().to_string());
             }
-            if pid.is_some() && args.restart {
+            if pid.is_some() && args.restart && !stop {
                 service::restart(ctx, "fapolicyd")?;
                 restarted = true;
             }
         }
+        if !ctx.check_mode {
+            if let Some(e) = enable_to {
+                service::systemctl(ctx, if e { "enable" } else { "disable" }, UNIT)?;
+                ctx.mark_changed();
+            }
+            if systemd && (start || stop) {
+                service::systemctl(ctx, if start { "start" } else { "stop" }, UNIT)?;
+                ctx.mark_changed();
+            }
+        }
         // A running daemon that started before the file's last change runs the old settings.
         let stale = match pid {
-            Some(p) if !restarted => {
+            Some(p) if !restarted && !stop => {
                 let started = std::fs::metadata(ctx.path(format!("/proc/{p}")))
                     .and_then(|m| m.modified())
                     .ok();
@@ -98,7 +119,22 @@ impl kit::Module for FapolicydConfig {
                     .into(),
             );
         }
-        out.changed = changed;
+        if let Some(e) = enable_to {
+            said.push(format!(
+                "fapolicyd.service {would}{}",
+                if e { "enabled" } else { "disabled" }
+            ));
+        }
+        match (start, stop, systemd) {
+            (true, _, true) => said.push(format!("fapolicyd {would}started")),
+            (_, true, true) => said.push(format!("fapolicyd {would}stopped")),
+            (true, _, false) | (_, true, false) => said.push(
+                "systemd is not running: fapolicyd was not started or stopped (enabled units start at boot)"
+                    .into(),
+            ),
+            _ => {}
+        }
+        out.changed = changed || enable_to.is_some() || (systemd && (start || stop));
         out.msg = if said.is_empty() {
             format!("{CONF} already as requested")
         } else {
@@ -113,7 +149,10 @@ impl kit::Module for FapolicydConfig {
         );
         out.set("restarted", restarted);
         out.set("restart_required", stale);
-        out.set("daemon_running", pid.is_some());
+        out.set(
+            "daemon_running",
+            (pid.is_some() && !(stop && systemd)) || (start && systemd),
+        );
         Ok(out)
     }
 }

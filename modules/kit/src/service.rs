@@ -28,6 +28,20 @@ pub fn systemd_running(ctx: &Ctx) -> bool {
     ctx.path(SYSTEMD_RUNNING).is_dir()
 }
 
+/// Whether `unit` is enabled for `target` (its link in /etc/systemd/system/<target>.wants), read
+/// natively, as `systemctl is-enabled` would report `enabled` for a unit installed by WantedBy=.
+pub fn unit_enabled(ctx: &Ctx, unit: &str, target: &str) -> bool {
+    ctx.path(format!("/etc/systemd/system/{target}.wants/{unit}"))
+        .symlink_metadata()
+        .is_ok()
+}
+
+/// `systemctl <verb> <unit>` (start, stop, enable, disable). `enable`/`disable` also work
+/// without a running systemd (they only edit links).
+pub fn systemctl(ctx: &Ctx, verb: &str, unit: &str) -> Result<()> {
+    cmd::run(ctx, SYSTEMCTL, &[verb, unit]).map(|_| ())
+}
+
 /// `systemctl restart <unit>`.
 pub fn restart(ctx: &Ctx, unit: &str) -> Result<()> {
     cmd::run(ctx, SYSTEMCTL, &["restart", unit]).map(|_| ())
