@@ -52,6 +52,9 @@ step "ansible-doc renders every module of the artifact" docs_render
 IMAGE=$(bash molecule/image/build.sh | tail -n 1)
 export HARDENING_TEST_IMAGE=$IMAGE
 echo "test image: $IMAGE"
+HARDENING_TEST_IMAGE_NOPYTHON=$(bash molecule/image/build-nopython.sh "$IMAGE" | tail -n 1)
+export HARDENING_TEST_IMAGE_NOPYTHON
+echo "Python-free test image: $HARDENING_TEST_IMAGE_NOPYTHON"
 
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then

@@ -458,7 +458,13 @@ fn config_service_started_and_enabled_without_python_service_module() {
     ok(&r);
     assert_eq!(r["changed"], true);
     assert_eq!(sb.calls("systemctl"), vec!["enable fapolicyd.service"]);
-    assert!(r["msg"].as_str().unwrap().contains("systemd is not running"), "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("systemd is not running"),
+        "{r}"
+    );
     assert_eq!(r["daemon_running"], false);
     // with systemd: started; enabling is already done
     sb.dir("/run/systemd/system");
@@ -469,7 +475,10 @@ fn config_service_started_and_enabled_without_python_service_module() {
         a
     });
     assert_eq!(check["changed"], true);
-    assert!(check["msg"].as_str().unwrap().contains("would be started"), "{check}");
+    assert!(
+        check["msg"].as_str().unwrap().contains("would be started"),
+        "{check}"
+    );
     assert!(sb.calls("systemctl").is_empty());
     let r = sb.run("fapolicyd_config", args);
     ok(&r);

@@ -175,6 +175,11 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
                 "medium",
                 CRYPTO,
             );
+        } else if c["reboot_required"] == true {
+            ev.pending_reboot.push(Pending {
+                control: "crypto_policy".into(),
+                detail: "applied since boot: services started before keep the previous policy until restarted".into(),
+            });
         }
     }
 
@@ -436,6 +441,7 @@ mod tests {
         let mut f = facts();
         f["crypto_policy"]["configured"] = json!("DEFAULT:NO-SHA1");
         f["crypto_policy"]["applied"] = json!("DEFAULT:NO-SHA1");
+        f["crypto_policy"]["reboot_required"] = json!(false);
         f["selinux"]["configured_mode"] = json!("enforcing");
         f["firewalld"]["zones"]["public"]["permanent"]["services"] = json!(["ssh"]);
         f["firewalld"]["zones"]["public"]["runtime"]["services"] = json!(["ssh"]);
@@ -446,6 +452,15 @@ mod tests {
         // SELinux configured enforcing, kernel without SELinux: a reboot, not a finding
         assert_eq!(ev.pending_reboot.len(), 1);
         assert_eq!(ev.pending_reboot[0].control, "selinux.state");
+        // a policy applied since boot: services keep the old one until restarted
+        let mut g = f.clone();
+        g["crypto_policy"]["reboot_required"] = json!(true);
+        let pending: Vec<String> = evaluate(&baseline(), &g)
+            .pending_reboot
+            .into_iter()
+            .map(|p| p.control)
+            .collect();
+        assert_eq!(pending, vec!["crypto_policy", "selinux.state"]);
         // permissive at runtime while configured enforcing is a finding (fixable now)
         f["selinux"]["runtime"] = json!("permissive");
         assert_eq!(
