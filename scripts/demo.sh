@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, on a throwaway target: build the modules and the collection, start a Debian
-# container with systemd, show its posture (SELinux, crypto policy), harden it with playbooks/harden.yml, show
-# the posture again and prove a second run changes nothing. The container is removed at the end.
+# container with systemd, audit it (playbooks/audit.yml), show what harden.yml would change (check
+# mode, diff), harden it, prove a second run changes nothing, audit again, and print the posture
+# before and after. The container is removed at the end; the reports stay in dist/demo-report/.
 source "$(dirname "$0")/env.sh"
 cd "$REPO"
 bash scripts/build.sh
@@ -18,22 +19,31 @@ ansible-galaxy collection install --offline -p "$ANSIBLE_COLLECTIONS_PATH" "$DIS
 log "starting the throwaway target $NAME ($IMAGE)"
 podman run -d --name "$NAME" --hostname "$NAME" --privileged --systemd=always "$IMAGE" /sbin/init >/dev/null
 printf '[targets]\n%s ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n' "$NAME" > "$WORK/inventory"
+# The container's quirks, as in the Molecule scenario `baseline`: Debian names its SELinux policy
+# `default`, and fapolicyd cannot drop privileges here.
+cat > "$WORK/vars.yml" <<'VARS'
+hardening_selinux_policy: default
+hardening_fapolicyd_settings: {uid: root, gid: root}
+VARS
+run() { ansible-playbook -i "$WORK/inventory" -e @"$WORK/vars.yml" "$@"; }
+REPORTS=$DIST/demo-report
+rm -rf "$REPORTS"
 
-posture() {
-  log "posture $1"
-  podman exec "$NAME" sh -c 'echo "configured: $(grep -E "^(SELINUX|SELINUXTYPE)=" /etc/selinux/config | tr "\n" " ")"; \
-    echo "running kernel: $(cat /sys/fs/selinux/enforce 2>/dev/null | sed "s/1/enforcing/;s/0/permissive/" || true)$( [ -e /sys/fs/selinux/enforce ] || echo "SELinux disabled (no selinuxfs: containers share the host kernel)")"; \
-    echo "relabel scheduled: $( [ -e /.autorelabel ] && echo yes || echo no)"; \
-    echo "crypto policy: configured $(cat /etc/crypto-policies/config), applied $(cat /etc/crypto-policies/state/current)"'
-}
-
-posture before
+log "audit before"
+run playbooks/audit.yml -e hardening_report_dir="$REPORTS/before"
 log "what harden.yml would change (check mode, diff)"
-ansible-playbook -i "$WORK/inventory" playbooks/harden.yml --check --diff
+run playbooks/harden.yml --check --diff
 log "harden"
-ansible-playbook -i "$WORK/inventory" playbooks/harden.yml
-posture after
+run playbooks/harden.yml
 log "second run: must change nothing"
-ansible-playbook -i "$WORK/inventory" playbooks/harden.yml | tee "$WORK/second.log"
+run playbooks/harden.yml | tee "$WORK/second.log"
 grep -Eq "changed=0 +unreachable=0 +failed=0" "$WORK/second.log"
-echo "second run: changed=0"
+log "audit after"
+run playbooks/audit.yml -e hardening_report_dir="$REPORTS/after"
+
+log "posture BEFORE ($REPORTS/before/$NAME.md)"
+cat "$REPORTS/before/$NAME.md"
+log "posture AFTER ($REPORTS/after/$NAME.md)"
+cat "$REPORTS/after/$NAME.md"
+echo
+echo "second harden run: changed=0; reports (JSON and Markdown, host and fleet): $REPORTS"
