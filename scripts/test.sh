@@ -49,6 +49,22 @@ docs_render() { # every module of the artifact renders in ansible-doc, with its 
 }
 step "ansible-doc renders every module of the artifact" docs_render
 
+# The execution environment: ansible-builder makes its build context, and the collection installs
+# from that context's requirements exactly as the EE's galaxy stage does (building the image itself
+# needs the base image's registry, which these machines cannot reach).
+ee_context() {
+  local ctx
+  ctx=$(mktemp -d /var/tmp/hardening-ee.XXXXXX)
+  ansible-builder create -f execution-environment.yml -c "$ctx" >/dev/null
+  (cd "$ctx/_build" && ansible-galaxy collection install --offline -r requirements.yml -p "$ctx/installed") >/dev/null
+  local n
+  n=$(find "$ctx/installed/ansible_collections/hardening/rhel/plugins/modules" -type f ! -name '*.yml' | wc -l)
+  rm -rf "$ctx"
+  echo "EE context: collection installed with $n module binaries"
+  [ "$n" -eq "$(modules | wc -l)" ]
+}
+step "execution environment context (ansible-builder create)" ee_context
+
 IMAGE=$(bash molecule/image/build.sh | tail -n 1)
 export HARDENING_TEST_IMAGE=$IMAGE
 echo "test image: $IMAGE"
