@@ -7,13 +7,37 @@ source "$(dirname "$0")/env.sh"
 mkdir -p "$CACHE"
 
 need_apt=()
-for pkg in podman runc debootstrap binutils; do
+for pkg in podman runc debootstrap binutils e2fsprogs fdisk openssh-client; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt: installing ${need_apt[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# QEMU for the real-kernel scenario: bookworm's qemu-system-x86 (7.2) conflicts with the
+# machine's qemu-utils 10.0 from backports, so it comes from bookworm-backports too — through a
+# private APT configuration (its own sources list and state under $CACHE/apt; /etc/apt untouched).
+if ! command -v qemu-system-x86_64 >/dev/null; then
+  log "apt (bookworm-backports): qemu-system-x86"
+  APTDIR=$CACHE/apt
+  mkdir -p "$APTDIR/lists/partial" "$APTDIR/archives/partial"
+  cat > "$APTDIR/sources.list" <<SRC
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian bookworm-backports main
+deb http://deb.debian.org/debian-security bookworm-security main
+SRC
+  cat > "$APTDIR/apt.conf" <<CONF
+Dir::Etc::sourcelist "$APTDIR/sources.list";
+Dir::Etc::sourceparts "-";
+Dir::State::lists "$APTDIR/lists";
+Dir::Cache::archives "$APTDIR/archives";
+CONF
+  APT_CONFIG=$APTDIR/apt.conf apt-get update -qq
+  APT_CONFIG=$APTDIR/apt.conf DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    -t bookworm-backports --no-install-recommends qemu-system-x86 >/dev/null
 fi
 
 if [ ! -x "$VENV/bin/molecule" ] || [ ! -f "$VENV/.complete" ]; then
