@@ -56,7 +56,7 @@ ee_context() {
   local ctx
   ctx=$(mktemp -d /var/tmp/hardening-ee.XXXXXX)
   ansible-builder create -f execution-environment.yml -c "$ctx" >/dev/null
-  (cd "$ctx/_build" && ansible-galaxy collection install --offline -r requirements.yml -p "$ctx/installed") >/dev/null
+  (cd "$ctx/_build" && ansible-galaxy collection install --offline --force -r requirements.yml -p "$ctx/installed") >/dev/null
   local n
   n=$(find "$ctx/installed/ansible_collections/hardening/rhel/plugins/modules" -type f ! -name '*.yml' | wc -l)
   rm -rf "$ctx"
