@@ -482,6 +482,6 @@ fn config_service_started_and_enabled_without_python_service_module() {
     assert!(sb.calls("systemctl").is_empty());
     let r = sb.run("fapolicyd_config", args);
     ok(&r);
-    assert_eq!(sb.calls("systemctl"), vec!["start fapolicyd.service"]);
+    assert_eq!(sb.calls("systemctl"), vec!["restart fapolicyd.service"]);
     assert_eq!(r["daemon_running"], true);
 }

@@ -73,7 +73,9 @@ impl kit::Module for FapolicydConfig {
                 ctx.mark_changed();
             }
             if systemd && (start || stop) {
-                service::systemctl(ctx, if start { "start" } else { "stop" }, UNIT)?;
+                // restart, not start: a start job still pending (a boot-time start hanging on
+                // the old settings) would make `start` wait for it and share its failure
+                service::systemctl(ctx, if start { "restart" } else { "stop" }, UNIT)?;
                 ctx.mark_changed();
             }
         }
