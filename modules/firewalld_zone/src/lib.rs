@@ -358,11 +358,7 @@ fn run_online(
     } else {
         None
     };
-    let conf = ctx.read(CONF)?;
-    let perm_default = conf
-        .as_deref()
-        .map(settings::default_zone)
-        .unwrap_or_else(|| "public".into());
+    let (conf, perm_default) = offline::read_conf(ctx)?;
     let rt_default = fw
         .runtime_default()
         .map_err(fail("reading the default zone"))?;
@@ -469,14 +465,7 @@ fn run_online(
             ctx.mark_changed();
         }
         if let Some(c) = &new_conf {
-            ctx.write(
-                CONF,
-                c.as_bytes(),
-                kit::fs::WriteOptions {
-                    new_mode: 0o644,
-                    backup: false,
-                },
-            )?;
+            offline::write_conf(ctx, c)?;
         }
     }
 
@@ -656,11 +645,7 @@ fn run_offline(ctx: &Ctx, args: &Args, req: &Request, known: &settings::Known) -
     let mut said: Vec<String> = Vec::new();
     let builtin = is_builtin(ctx, name);
     let (origin, before, prev) = offline::read_zone(ctx, name)?;
-    let conf = ctx.read(CONF)?;
-    let default_before = conf
-        .as_deref()
-        .map(settings::default_zone)
-        .unwrap_or_else(|| "public".into());
+    let (conf, default_before) = offline::read_conf(ctx)?;
     let etc = format!("{}/zones/{name}.xml", offline::ETC);
     if !args.permanent {
         return Err(Error::refused(
@@ -709,14 +694,7 @@ fn run_offline(ctx: &Ctx, args: &Args, req: &Request, known: &settings::Known) -
             offline::write_zone(ctx, name, &after, prev.as_deref())?;
         }
         if let Some(c) = &new_conf {
-            ctx.write(
-                CONF,
-                c.as_bytes(),
-                kit::fs::WriteOptions {
-                    new_mode: 0o644,
-                    backup: false,
-                },
-            )?;
+            offline::write_conf(ctx, c)?;
         }
     }
     if write_zone {

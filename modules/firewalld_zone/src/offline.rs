@@ -63,6 +63,29 @@ pub fn read_known(ctx: &Ctx) -> Result<Known> {
     })
 }
 
+/// firewalld.conf (`None` when absent) and the DefaultZone it names (firewalld's fallback: public).
+pub fn read_conf(ctx: &Ctx) -> Result<(Option<String>, String)> {
+    let conf = ctx.read(CONF)?;
+    let default = conf
+        .as_deref()
+        .map(crate::settings::default_zone)
+        .unwrap_or_else(|| "public".into());
+    Ok((conf, default))
+}
+
+/// Replace firewalld.conf (a new one is 0644, as firewalld's package installs it).
+pub fn write_conf(ctx: &Ctx, text: &str) -> Result<()> {
+    ctx.write(
+        CONF,
+        text.as_bytes(),
+        kit::fs::WriteOptions {
+            new_mode: 0o644,
+            backup: false,
+        },
+    )
+    .map(|_| ())
+}
+
 /// Where a zone comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {

@@ -53,16 +53,6 @@ impl Firewalld {
             .map_err(fw_error)
     }
 
-    pub fn version(&mut self) -> Result<String, String> {
-        let r = self.call(
-            PATH,
-            "org.freedesktop.DBus.Properties",
-            "Get",
-            &[Value::Str(IF_MAIN.into()), Value::Str("version".into())],
-        )?;
-        Ok(r.first().and_then(Value::as_str).unwrap_or("").to_string())
-    }
-
     /// Path of the permanent zone object, `None` when the zone does not exist.
     pub fn config_zone(&mut self, name: &str) -> Result<Option<String>, String> {
         match self.bus.call(
