@@ -310,6 +310,14 @@ fn key_of(line: &str) -> Option<&str> {
     l.split_once('=').map(|(k, _)| k.trim())
 }
 
+/// The value of `key` as fapolicyd reads it (its first uncommented line).
+pub fn value(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .find(|l| key_of(l) == Some(key))
+        .and_then(|l| l.split_once('='))
+        .map(|(_, v)| v.trim().to_string())
+}
+
 /// The file with each setting in place: the first line of the key gets the value (kept as it is
 /// when it already says it), later duplicates are commented out, a missing key is appended.
 pub fn edit(text: &str, settings: &[(String, String)]) -> String {
@@ -350,6 +358,14 @@ pub fn edit(text: &str, settings: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_as_fapolicyd_reads_it() {
+        let t = "# permissive = 1\npermissive = 0\nintegrity = sha256\ntrust = rpmdb,file\npermissive = 1\n";
+        assert_eq!(value(t, "permissive").as_deref(), Some("0"));
+        assert_eq!(value(t, "trust").as_deref(), Some("rpmdb,file"));
+        assert_eq!(value(t, "uid"), None);
+    }
 
     const DEBIAN: &str = include_str!("../../../tests/fixtures/fapolicyd/fapolicyd.conf.debian");
 

@@ -306,28 +306,16 @@ fn firewalld(ctx: &Ctx) -> Value {
 }
 
 pub const FAPOLICYD: &str = "/usr/sbin/fapolicyd";
-pub const FAPOLICYD_CONF: &str = "/etc/fapolicyd/fapolicyd.conf";
-pub const RULES_D: &str = "/etc/fapolicyd/rules.d";
-pub const LEGACY_RULES: &str = "/etc/fapolicyd/fapolicyd.rules";
-
-/// `key = value` of fapolicyd.conf (the first of each key, as fapolicyd reads it).
-pub fn conf_value(text: &str, key: &str) -> Option<String> {
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .find(|(k, _)| k.trim() == key)
-        .map(|(_, v)| v.trim().to_string())
-}
 
 fn fapolicyd(ctx: &Ctx) -> Value {
     guarded(|| {
         if !ctx.path(FAPOLICYD).exists() {
             return Ok(json!({"installed": false, "running": false}));
         }
-        let conf = ctx.read(FAPOLICYD_CONF)?.unwrap_or_default();
+        let conf = ctx.read(fapolicyd_config::CONF)?.unwrap_or_default();
         let running =
             kit::service::running_pid(ctx, fapolicyd_trust::PID_FILE, "fapolicyd")?.is_some();
-        let mut rules: Vec<String> = std::fs::read_dir(ctx.path(RULES_D))
+        let mut rules: Vec<String> = std::fs::read_dir(ctx.path(fapolicyd_rules::compile::RULES_D))
             .map(|d| {
                 d.flatten()
                     .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -352,13 +340,13 @@ fn fapolicyd(ctx: &Ctx) -> Value {
         Ok(json!({
             "installed": true,
             "running": running,
-            "permissive": conf_value(&conf, "permissive").map(|v| v == "1"),
-            "integrity": conf_value(&conf, "integrity"),
-            "trust_backends": conf_value(&conf, "trust")
+            "permissive": fapolicyd_config::value(&conf, "permissive").map(|v| v == "1"),
+            "integrity": fapolicyd_config::value(&conf, "integrity"),
+            "trust_backends": fapolicyd_config::value(&conf, "trust")
                 .map(|t| t.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>())
                 .unwrap_or_default(),
             "rules_files": rules,
-            "legacy_rules": ctx.path(LEGACY_RULES).exists(),
+            "legacy_rules": ctx.path(fapolicyd_rules::LEGACY_RULES).exists(),
             "trust_entries": trust_entries,
         }))
     })
@@ -379,13 +367,5 @@ mod tests {
             vec!["crypto_policy", "fips", "selinux", "fapolicyd"]
         );
         assert!(s(&["network"]).unwrap_err().contains("network"));
-    }
-
-    #[test]
-    fn fapolicyd_conf_values() {
-        let t = "# permissive = 1\npermissive = 0\nintegrity = sha256\ntrust = rpmdb,file\n";
-        assert_eq!(conf_value(t, "permissive").as_deref(), Some("0"));
-        assert_eq!(conf_value(t, "trust").as_deref(), Some("rpmdb,file"));
-        assert_eq!(conf_value(t, "uid"), None);
     }
 }
