@@ -417,3 +417,72 @@ fn bad_input() {
     }
     sb.assert_unchanged(&before);
 }
+
+/// The host without BLS entries (`GRUB_ENABLE_BLSCFG=false`): it boots the menu grub2-mkconfig
+/// generates from /etc/default/grub (the test fake of grub2-mkconfig stands in for it).
+fn without_bls(sb: &Sandbox) {
+    std::fs::remove_dir_all(sb.path(ENTRIES)).unwrap();
+    sb.dir("/boot/grub2")
+        .copy(
+            "tests/fixtures/boot/fake-grub2-mkconfig",
+            "/usr/sbin/grub2-mkconfig",
+        )
+        .file(
+            "/etc/default/grub",
+            &fixture("default-grub").replace("BLSCFG=true", "BLSCFG=false"),
+        );
+    let (code, _) = sb.tool("/usr/sbin/grub2-mkconfig", &["-o", "/boot/grub2/grub.cfg"]);
+    assert_eq!(code, 0);
+    std::fs::remove_file(sb.path("/var/log/grub2-mkconfig.calls")).unwrap();
+}
+
+#[test]
+fn enable_without_bls_entries_regenerates_the_grub_menu() {
+    let sb = host(9);
+    without_bls(&sb);
+    let menu = sb.read("/boot/grub2/grub.cfg").unwrap();
+    assert!(!menu.contains("fips=1"));
+
+    // check mode announces the regeneration and runs nothing
+    let before = sb.snapshot();
+    let checked = sb.run(
+        "fips",
+        json!({"state": "enabled", "_ansible_check_mode": true}),
+    );
+    sb.assert_unchanged(&before);
+    let steps = checked["steps"].to_string();
+    assert!(
+        steps.contains(
+            "would regenerate the boot menu (/usr/sbin/grub2-mkconfig -o /boot/grub2/grub.cfg)"
+        ),
+        "{checked}"
+    );
+    assert_eq!(checked["reboot_required"], true);
+
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["configured"], true, "{r}");
+    assert_eq!(r["reboot_required"], true);
+    assert_eq!(r["signals"]["boot_args"], true);
+    assert_eq!(sb.calls("grub2-mkconfig"), vec!["-o /boot/grub2/grub.cfg"]);
+    let menu = sb.read("/boot/grub2/grub.cfg").unwrap();
+    let linux: Vec<&str> = menu
+        .lines()
+        .filter(|l| l.trim().starts_with("linux"))
+        .collect();
+    assert_eq!(linux.len(), 4, "{menu}");
+    assert!(linux.iter().all(|l| l.contains(" fips=1")), "{menu}");
+
+    // second run: the menu boots with fips=1, nothing is regenerated
+    let again = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+    assert_eq!(sb.calls("grub2-mkconfig").len(), 1);
+
+    // disabling takes fips=1 out of /etc/default/grub and regenerates the menu without it
+    let off = sb.run("fips", json!({"state": "disabled", "allow_disable": true}));
+    ok(&off);
+    assert!(!sb.read("/boot/grub2/grub.cfg").unwrap().contains("fips="));
+    assert_eq!(off["signals"]["boot_args"], false);
+    assert_eq!(off["reboot_required"], false);
+}

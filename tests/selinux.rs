@@ -375,3 +375,53 @@ fn a_panic_is_a_json_failure_that_says_whether_something_changed() {
         assert!(!out.status.success());
     }
 }
+
+#[test]
+fn selinux_0_without_bls_entries_goes_into_the_regenerated_grub_menu() {
+    let sb = host(RHEL9, Some("1"));
+    sb.file(
+        "/etc/os-release",
+        "ID=\"rhel\"\nVERSION_ID=\"9.4\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 9.4\"\n",
+    )
+    .file(
+        "/etc/default/grub",
+        "GRUB_CMDLINE_LINUX=\"rhgb quiet\"\nGRUB_ENABLE_BLSCFG=false\n",
+    )
+    .dir("/lib/modules/5.14.0-427.el9.x86_64")
+    .dir("/boot/grub2")
+    .copy(
+        "tests/fixtures/boot/fake-grub2-mkconfig",
+        "/usr/sbin/grub2-mkconfig",
+    );
+    assert_eq!(
+        sb.tool("/usr/sbin/grub2-mkconfig", &["-o", "/boot/grub2/grub.cfg"])
+            .0,
+        0
+    );
+    let r = sb.run("selinux", json!({"state": "disabled"}));
+    ok(&r);
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("boot menu regenerated (/usr/sbin/grub2-mkconfig -o /boot/grub2/grub.cfg)"),
+        "{r}"
+    );
+    assert_eq!(r["reboot_required"], true);
+    let menu = sb.read("/boot/grub2/grub.cfg").unwrap();
+    assert_eq!(menu.matches("selinux=0").count(), 2, "{menu}");
+    assert_eq!(sb.calls("grub2-mkconfig").len(), 2);
+    let again = sb.run("selinux", json!({"state": "disabled"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+    assert_eq!(sb.calls("grub2-mkconfig").len(), 2);
+
+    // back to enforcing: selinux=0 leaves /etc/default/grub and the menu
+    let on = sb.run("selinux", json!({"state": "enforcing"}));
+    ok(&on);
+    assert!(!sb
+        .read("/boot/grub2/grub.cfg")
+        .unwrap()
+        .contains("selinux="));
+    assert!(!sb.read("/etc/default/grub").unwrap().contains("selinux="));
+    assert_eq!(sb.calls("grub2-mkconfig").len(), 3);
+}

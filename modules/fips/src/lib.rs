@@ -8,7 +8,7 @@
 //! read ([`read_current`]) → pure plan ([`plan`]) → apply (skipped in check mode).
 
 use crypto_policy::policy::PolicySpec;
-use kit::kernel_args::{ArgEdit, BootConfig};
+use kit::kernel_args::{ArgEdit, BootConfig, Menu};
 use kit::os::OsRelease;
 use kit::{cmd, Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
 use serde::{Deserialize, Serialize};
@@ -284,6 +284,8 @@ pub enum Step {
     },
     RegenerateInitramfs,
     CryptoPolicy(Box<crypto_policy::Plan>),
+    /// No BLS entries: the GRUB menu generated from /etc/default/grub is generated again.
+    RegenerateMenu(Menu, ArgEdit),
 }
 
 /// The three signals (and the boot arguments), as they are or will be.
@@ -473,11 +475,27 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
                 after: ch.after,
             });
         }
-        if c.boot.entries.is_empty() {
+        match c.boot.menu_to_regenerate(&edit) {
+            Some(m) if m.tool_present => steps.push(Step::RegenerateMenu(m.clone(), edit.clone())),
+            Some(m) => warnings.push(format!(
+                "{} does not boot with the kernel arguments of {} yet and {} is not installed: \
+                 regenerate the menu before rebooting",
+                m.path,
+                kit::kernel_args::DEFAULT_GRUB,
+                m.tool
+            )),
+            None => {}
+        }
+        if !c.boot.has_entries() {
             warnings.push(
-                "no boot entries under /boot/loader/entries: no kernel argument was written".into(),
+                "no boot entries under /boot/loader/entries and no generated GRUB menu: no kernel \
+                 argument was written"
+                    .into(),
             );
-        } else {
+        } else if c.boot.configured(&edit)
+            || steps.iter().any(|s| matches!(s, Step::RegenerateMenu(..)))
+            || !c.boot.entries.is_empty()
+        {
             boots_fips = enable;
             after.boot_args = enable;
         }
@@ -537,6 +555,9 @@ fn apply(ctx: &Ctx, c: &Current, plan: &Plan) -> Result<()> {
             Step::CryptoPolicy(cp) => {
                 crypto_policy::apply(ctx, &c.crypto, cp, false, &mut Outcome::default())?;
             }
+            Step::RegenerateMenu(menu, edit) => {
+                kit::kernel_args::regenerate_menu(ctx, menu, edit)?;
+            }
         }
     }
     Ok(())
@@ -560,6 +581,10 @@ fn report(ctx: &Ctx, c: &Current, plan: &Plan, out: &mut Outcome) {
                 done.push(format!("{would}remove {path}"));
                 out.diff.push(Diff::file(path, Some(before), None));
             }
+            Step::RegenerateMenu(menu, _) => done.push(format!(
+                "{would}regenerate the boot menu ({})",
+                menu.command()
+            )),
             Step::RegenerateInitramfs => done.push(format!(
                 "{would}regenerate the initramfs of every kernel (dracut -f --regenerate-all)"
             )),

@@ -9,6 +9,11 @@
 //!   later, and grub2-mkconfig, start from. They are kept in step so that a new kernel keeps the
 //!   argument (rhboot/grubby#55).
 //!
+//! * Without BLS entries (Debian, or RHEL with `GRUB_ENABLE_BLSCFG=false`) the boot menu is a
+//!   `grub.cfg` generated from `/etc/default/grub` by `grub2-mkconfig` (`grub-mkconfig` on
+//!   Debian): its `linux` lines are what the next boot uses, so they are what "configured" is
+//!   judged on, and a [`Menu`] that lacks an edit is regenerated after `/etc/default/grub` is.
+//!
 //! Editing rules: order is kept; an added `key=value` replaces the first argument with the same
 //! key in place (and drops later duplicates of that key), otherwise it is appended; removing
 //! `key` removes every argument with that key, removing `key=value` only that exact argument.
@@ -22,6 +27,11 @@ pub const GRUBENV: &str = "/boot/grub2/grubenv";
 pub const KERNEL_CMDLINE: &str = "/etc/kernel/cmdline";
 pub const DEFAULT_GRUB: &str = "/etc/default/grub";
 pub const PROC_CMDLINE: &str = "/proc/cmdline";
+/// Generated GRUB menus and the tool that generates each: RHEL's first, then Debian's.
+pub const GRUB_MENUS: [(&str, &str); 2] = [
+    ("/boot/grub2/grub.cfg", "/usr/sbin/grub2-mkconfig"),
+    ("/boot/grub/grub.cfg", "/usr/sbin/grub-mkconfig"),
+];
 const GRUBENV_SIZE: usize = 1024;
 const GRUBENV_HEADER: &str = "# GRUB Environment Block\n";
 
@@ -196,25 +206,46 @@ pub fn grubenv_set(env: &str, name: &str, value: &str) -> Result<String> {
 }
 
 /// `GRUB_CMDLINE_LINUX="…"` of /etc/default/grub, edited (the line is added when missing and
-/// something is to be added).
+/// something is to be added). `GRUB_CMDLINE_LINUX_DEFAULT`, which grub-mkconfig appends for
+/// normal (not recovery) entries, loses the removed arguments and other values of added keys,
+/// so that it cannot undo the edit.
 fn edit_default_grub(text: &str, edit: &ArgEdit) -> String {
     const KEY: &str = "GRUB_CMDLINE_LINUX=";
+    const KEY_DEFAULT: &str = "GRUB_CMDLINE_LINUX_DEFAULT=";
+    let default_edit = ArgEdit {
+        add: Vec::new(),
+        remove: edit.remove.clone(),
+    };
     let mut found = false;
     let mut out: Vec<String> = text
         .split_inclusive('\n')
         .map(|l| {
             let body = l.strip_suffix('\n').unwrap_or(l);
-            let Some(v) = body.strip_prefix(KEY) else {
+            let (name, v, is_default) = if let Some(v) = body.strip_prefix(KEY) {
+                (KEY, v, false)
+            } else if let Some(v) = body.strip_prefix(KEY_DEFAULT) {
+                (KEY_DEFAULT, v, true)
+            } else {
                 return l.to_string();
             };
-            found = true;
             let inner = v.trim().trim_matches(|c| c == '"' || c == '\'');
-            let new = edit_line(inner, edit);
+            let new = if is_default {
+                let mut args = edited(&split(inner), &default_edit);
+                args.retain(|a| !edit.add.iter().any(|x| key(x) == key(a) && x != a));
+                if args == split(inner) {
+                    inner.to_string()
+                } else {
+                    args.join(" ")
+                }
+            } else {
+                found = true;
+                edit_line(inner, edit)
+            };
             if new == inner {
                 return l.to_string();
             }
             format!(
-                "{KEY}\"{new}\"{}",
+                "{name}\"{new}\"{}",
                 if l.ends_with('\n') { "\n" } else { "" }
             )
         })
@@ -236,11 +267,46 @@ pub struct FileChange {
     pub after: String,
 }
 
+/// A generated GRUB menu (read only when there are no BLS entries).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Menu {
+    pub path: String,
+    /// The program that generates it (`grub2-mkconfig`, `grub-mkconfig`).
+    pub tool: String,
+    /// The arguments of each `linux` line, in menu order.
+    pub entries: Vec<Vec<String>>,
+    /// Whether the generating program is installed.
+    pub tool_present: bool,
+}
+
+impl Menu {
+    /// The kernel arguments of every `linux`/`linux16`/`linuxefi` line of a grub.cfg.
+    pub fn parse(text: &str) -> Vec<Vec<String>> {
+        text.lines()
+            .filter_map(|l| {
+                let mut words = split(l.trim()).into_iter();
+                let first = words.next()?;
+                matches!(first.as_str(), "linux" | "linux16" | "linuxefi").then(|| {
+                    words.next()?; // the kernel image
+                    Some(words.collect())
+                })?
+            })
+            .collect()
+    }
+
+    /// The regeneration the module runs (`<tool> -o <path>`).
+    pub fn command(&self) -> String {
+        format!("{} -o {}", self.tool, self.path)
+    }
+}
+
 /// The boot configuration as read from disk.
 #[derive(Clone, Debug, Default)]
 pub struct BootConfig {
     /// (path, text) of each BLS entry, sorted by path.
     pub entries: Vec<(String, String)>,
+    /// Without BLS entries: the generated GRUB menu, when one with `linux` lines exists.
+    pub menu: Option<Menu>,
     pub grubenv: Option<String>,
     pub kernel_cmdline: Option<String>,
     pub default_grub: Option<String>,
@@ -263,8 +329,26 @@ impl BootConfig {
             }
         }
         entries.sort();
+        let mut menu = None;
+        if entries.is_empty() {
+            for (path, tool) in GRUB_MENUS {
+                if let Some(text) = ctx.read(path)? {
+                    let found = Menu::parse(&text);
+                    if !found.is_empty() {
+                        menu = Some(Menu {
+                            path: path.into(),
+                            tool: tool.into(),
+                            entries: found,
+                            tool_present: crate::cmd::exists(ctx, tool),
+                        });
+                        break;
+                    }
+                }
+            }
+        }
         Ok(BootConfig {
             entries,
+            menu,
             grubenv: ctx.read(GRUBENV)?,
             kernel_cmdline: ctx.read(KERNEL_CMDLINE)?,
             default_grub: ctx.read(DEFAULT_GRUB)?,
@@ -289,9 +373,29 @@ impl BootConfig {
             .collect()
     }
 
-    /// Whether every boot entry (there is at least one) boots with the edit already made.
+    /// Whether every boot entry (there is at least one) boots with the edit already made: the
+    /// BLS entries, or without them the generated GRUB menu's entries.
     pub fn configured(&self, edit: &ArgEdit) -> bool {
-        !self.entries.is_empty() && self.entry_args().iter().all(|(_, a)| satisfies(a, edit))
+        if !self.entries.is_empty() {
+            return self.entry_args().iter().all(|(_, a)| satisfies(a, edit));
+        }
+        self.menu
+            .as_ref()
+            .is_some_and(|m| m.entries.iter().all(|a| satisfies(a, edit)))
+    }
+
+    /// Whether there is anything that boots: BLS entries or a generated menu.
+    pub fn has_entries(&self) -> bool {
+        !self.entries.is_empty() || self.menu.is_some()
+    }
+
+    /// The generated menu to regenerate (after /etc/default/grub is edited) so that the next
+    /// boot has the edit: without BLS entries, when the menu lacks it and /etc/default/grub,
+    /// which the menu is generated from, exists.
+    pub fn menu_to_regenerate(&self, edit: &ArgEdit) -> Option<&Menu> {
+        let menu = self.menu.as_ref()?;
+        (self.entries.is_empty() && self.default_grub.is_some() && !self.configured(edit))
+            .then_some(menu)
     }
 
     /// Whether the running kernel was booted with the edit already made.
@@ -360,6 +464,21 @@ impl BootConfig {
         }
         Ok(changes)
     }
+}
+
+/// Regenerate a GRUB menu (`<tool> -o <path>`) and check that it now boots with `edit`.
+pub fn regenerate_menu(ctx: &Ctx, menu: &Menu, edit: &ArgEdit) -> Result<()> {
+    crate::cmd::run(ctx, &menu.tool, &["-o", &menu.path])?;
+    ctx.mark_changed();
+    let entries = Menu::parse(&ctx.read(&menu.path)?.unwrap_or_default());
+    if entries.is_empty() || !entries.iter().all(|a| satisfies(a, edit)) {
+        return Err(Error::Command(format!(
+            "{} ran, but the menu it generated does not boot with the kernel arguments written to \
+             {DEFAULT_GRUB}: check GRUB's scripts under /etc/grub.d",
+            menu.command()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -495,6 +614,70 @@ options $kernelopts $tuned_params\nid rhel-20231001-4.18.0-513.el8.x86_64\ngrub_
     #[test]
     fn grubenv_overflow_refused() {
         assert!(grubenv_set(GRUBENV_HEADER, "kernelopts", &"x".repeat(1100)).is_err());
+    }
+
+    const DEBIAN_MENU: &str = "### BEGIN /etc/grub.d/10_linux ###\n\
+menuentry 'Debian GNU/Linux' --class debian $menuentry_id_option 'gnulinux-simple-0f0e' {\n\
+\tload_video\n\tinsmod ext2\n\
+\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f0e ro  console=ttyS0 security=selinux selinux=1\n\
+\tinitrd\t/boot/initrd.img-6.1.0-28-amd64\n}\n\
+submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-0f0e' {\n\
+\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-28-amd64 (recovery mode)' {\n\
+\t\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f0e ro single console=ttyS0 security=selinux selinux=1\n\
+\t}\n}\n";
+
+    #[test]
+    fn generated_menu_judged_and_regenerated_without_bls_entries() {
+        let entries = Menu::parse(DEBIAN_MENU);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            entries[0],
+            [
+                "root=UUID=0f0e",
+                "ro",
+                "console=ttyS0",
+                "security=selinux",
+                "selinux=1"
+            ]
+        );
+        let default_grub = "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet fips=0\"\nGRUB_CMDLINE_LINUX=\"console=ttyS0 security=selinux selinux=1\"\n";
+        let bc = BootConfig {
+            menu: Some(Menu {
+                path: "/boot/grub/grub.cfg".into(),
+                tool: "/usr/sbin/grub-mkconfig".into(),
+                entries,
+                tool_present: true,
+            }),
+            default_grub: Some(default_grub.into()),
+            ..Default::default()
+        };
+        let fips = e(&["fips=1"], &[]);
+        assert!(bc.has_entries());
+        assert!(!bc.configured(&fips));
+        assert_eq!(
+            bc.menu_to_regenerate(&fips).map(Menu::command).as_deref(),
+            Some("/usr/sbin/grub-mkconfig -o /boot/grub/grub.cfg")
+        );
+        let ch = bc.plan(&fips).unwrap();
+        assert_eq!(ch.len(), 1);
+        assert_eq!(
+            ch[0].after,
+            "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"console=ttyS0 security=selinux selinux=1 fips=1\"\n",
+            "the default line cannot undo fips=1 any more"
+        );
+        // selinux=1 is there, selinux=0 nowhere: both kinds of edit already hold
+        assert!(bc.configured(&e(&["selinux=1"], &[])));
+        assert!(bc.configured(&e(&[], &["selinux=0"])));
+        assert!(bc.menu_to_regenerate(&e(&[], &["selinux=0"])).is_none());
+        assert!(!bc.configured(&e(&[], &["selinux"])));
+        // BLS entries take precedence; no /etc/default/grub: nothing to regenerate from
+        let without_source = BootConfig {
+            default_grub: None,
+            ..bc.clone()
+        };
+        assert!(without_source.menu_to_regenerate(&fips).is_none());
+        assert!(!BootConfig::default().configured(&fips));
+        assert!(!BootConfig::default().has_entries());
     }
 
     #[test]

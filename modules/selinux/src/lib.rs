@@ -14,7 +14,7 @@ pub mod config;
 
 use config::Mode;
 use kit::boot::NoteStep;
-use kit::kernel_args::{ArgEdit, BootConfig, FileChange};
+use kit::kernel_args::{ArgEdit, BootConfig, FileChange, Menu};
 use kit::os::OsRelease;
 use kit::{Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
 use serde::Deserialize;
@@ -175,6 +175,8 @@ pub enum Step {
     SetEnforce(bool),
     /// Kernel arguments of every boot entry (and of kernels installed later).
     BootArgs(Vec<FileChange>),
+    /// No BLS entries: the GRUB menu generated from /etc/default/grub is generated again.
+    RegenerateMenu(Menu),
 }
 
 /// The plan and the state it leads to.
@@ -323,6 +325,17 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
             if !changes.is_empty() {
                 steps.push(Step::BootArgs(changes));
             }
+            match current.boot.menu_to_regenerate(&edit) {
+                Some(m) if m.tool_present => steps.push(Step::RegenerateMenu(m.clone())),
+                Some(m) => warnings.push(format!(
+                    "{} does not boot with the kernel arguments of {} yet and {} is not installed: \
+                     regenerate the menu before rebooting",
+                    m.path,
+                    kit::kernel_args::DEFAULT_GRUB,
+                    m.tool
+                )),
+                None => {}
+            }
         }
     }
 
@@ -391,6 +404,10 @@ fn apply(
                         kit::fs::WriteOptions::default(),
                     )?;
                 }
+            }
+            Step::RegenerateMenu(menu) => {
+                let edit = kernel_edit(plan.state, &current.os);
+                kit::kernel_args::regenerate_menu(ctx, menu, &edit)?;
             }
             Step::CreateAutorelabel => {
                 ctx.write(
@@ -472,6 +489,9 @@ fn report(
                 });
             }
             Step::LoadedNote(_) => {}
+            Step::RegenerateMenu(menu) => {
+                said.push(format!("boot menu {would}regenerated ({})", menu.command()));
+            }
             Step::BootArgs(changes) => {
                 let edit = kernel_edit(plan.state, &current.os);
                 let what: Vec<String> = edit
