@@ -86,6 +86,10 @@ fn disabled_kernel_to_enforcing_schedules_relabel_and_stays_reboot_required() {
         &RHEL9.replace("SELINUX=enforcing", "SELINUX=disabled"),
         None,
     );
+    sb.file(
+        "/etc/selinux/targeted/contexts/files/file_contexts",
+        "/\\.autorelabel\t--\tsystem_u:object_r:etc_runtime_t:s0\n",
+    );
     let r = sb.run("selinux", json!({"state": "enforcing"}));
     ok(&r);
     assert_eq!(r["changed"], true);
@@ -93,6 +97,22 @@ fn disabled_kernel_to_enforcing_schedules_relabel_and_stays_reboot_required() {
     assert_eq!(r["reboot_required"], true);
     assert_eq!(r["autorelabel"], true);
     assert!(sb.exists("/.autorelabel"));
+    // made while SELinux is off, the marker still carries the policy's label for it (on a file
+    // system without labels there is nothing to carry: the probe tells which this one is)
+    let probe = sb.path("/label-probe");
+    std::fs::write(&probe, "").unwrap();
+    kit::fs::label_file(&probe, b"system_u:object_r:etc_t:s0").unwrap();
+    let labels_kept = kit::fs::get_label(&probe).unwrap().is_some();
+    std::fs::remove_file(&probe).unwrap();
+    let label = kit::fs::get_label(&sb.path("/.autorelabel")).unwrap();
+    if labels_kept {
+        assert_eq!(
+            label.as_deref(),
+            Some(&b"system_u:object_r:etc_runtime_t:s0"[..])
+        );
+    } else {
+        assert_eq!(label, None);
+    }
     let again = sb.run("selinux", json!({"state": "enforcing"}));
     assert_eq!(ok(&again)["changed"], false);
     assert_eq!(
@@ -110,6 +130,18 @@ fn disabled_kernel_to_enforcing_schedules_relabel_and_stays_reboot_required() {
     );
     assert_eq!(ok(&r)["autorelabel"], false);
     assert!(!sb2.exists("/.autorelabel"));
+    // no file_contexts to take the marker's label from: said
+    let sb3 = host(
+        &RHEL9.replace("SELINUX=enforcing", "SELINUX=disabled"),
+        None,
+    );
+    let r = sb3.run("selinux", json!({"state": "enforcing"}));
+    assert!(
+        ok(&r)["warnings"]
+            .to_string()
+            .contains("the marker is unlabelled"),
+        "{r}"
+    );
 }
 
 #[test]

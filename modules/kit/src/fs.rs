@@ -301,6 +301,14 @@ pub fn get_label(path: &Path) -> Result<Option<Vec<u8>>> {
     }
 }
 
+/// Give an existing file a `security.selinux` label (nothing when the file system keeps none).
+/// With SELinux disabled in the kernel the label is stored as it is, which is how a file made
+/// then can carry the label the policy gives it once SELinux is back.
+pub fn label_file(path: &Path, label: &[u8]) -> Result<()> {
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    set_label(&f, path, label)
+}
+
 fn set_label(f: &File, path: &Path, label: &[u8]) -> Result<()> {
     let cname = CString::new(SELINUX_XATTR).expect("static name");
     // SAFETY: valid fd, NUL-terminated name, buffer of the given length.

@@ -418,6 +418,9 @@ fn apply(
                         backup: false,
                     },
                 )?;
+                if current.runtime == Runtime::Disabled {
+                    label_marker(ctx, &plan.policy, out)?;
+                }
             }
             Step::SetEnforce(on) => {
                 if let Err(e) = ctx.write_kernel(ENFORCE, if *on { "1" } else { "0" }) {
@@ -433,6 +436,50 @@ fn apply(
         }
     }
     Ok(backup_file)
+}
+
+/// The context `file_contexts` gives `path` (an exact-path entry), if any.
+pub fn context_for(file_contexts: &str, path: &str) -> Option<String> {
+    let escaped = path.replace('.', "\\.");
+    file_contexts.lines().find_map(|l| {
+        let mut f = l.split_whitespace();
+        (f.next() == Some(escaped.as_str()))
+            .then(|| f.last().map(String::from))
+            .flatten()
+            .filter(|c| c != "<<none>>")
+    })
+}
+
+/// The label for `/.autorelabel`: the policy's own entry (RHEL's policies have one,
+/// `etc_runtime_t`); for a policy without one (Debian's reference policy) the same type, when
+/// the policy has it, at the level of the root directory's entry.
+pub fn marker_context(file_contexts: &str) -> Option<String> {
+    if let Some(c) = context_for(file_contexts, AUTORELABEL) {
+        return Some(c);
+    }
+    let root = context_for(file_contexts, "/")?;
+    let level = root.splitn(4, ':').nth(3)?;
+    file_contexts
+        .contains(":etc_runtime_t:")
+        .then(|| format!("system_u:object_r:etc_runtime_t:{level}"))
+}
+
+/// A marker made while SELinux is off has no label; booting with SELinux on, the policy's
+/// unlabeled_t keeps the autorelabel generator from even seeing it when enforcing (measured on
+/// the real-kernel guest: `avc: denied { getattr } ... systemd_generator_t ... unlabeled_t`),
+/// so the relabel would silently not happen. Give it the label the policy assigns it.
+fn label_marker(ctx: &Ctx, policy: &str, out: &mut Outcome) -> Result<()> {
+    let fc = format!("{SELINUX_DIR}/{policy}/contexts/files/file_contexts");
+    match ctx.read(&fc)?.and_then(|t| marker_context(&t)) {
+        Some(label) => kit::fs::label_file(&ctx.path(AUTORELABEL), label.as_bytes()),
+        None => {
+            out.warn(format!(
+                "{fc} has no entry for {AUTORELABEL}: the marker is unlabelled, and an enforcing \
+                 boot may not see it; boot permissive for the relabel"
+            ));
+            Ok(())
+        }
+    }
 }
 
 fn runtime_now(ctx: &Ctx, plan: &Plan) -> Runtime {
@@ -566,6 +613,28 @@ mod tests {
 
     const ENF: &str = "SELINUX=enforcing\nSELINUXTYPE=targeted\n";
     const PERM: &str = "SELINUX=permissive\nSELINUXTYPE=targeted\n";
+
+    #[test]
+    fn marker_context_from_file_contexts() {
+        let fc = "/.*\tsystem_u:object_r:default_t:s0\n/\\.autorelabel\t--\tsystem_u:object_r:etc_runtime_t:s0\n/\\.autofsck\t--\tsystem_u:object_r:etc_runtime_t:s0\n/lost\\+found\t-d\t<<none>>\n";
+        assert_eq!(
+            context_for(fc, "/.autorelabel").as_deref(),
+            Some("system_u:object_r:etc_runtime_t:s0")
+        );
+        assert_eq!(context_for(fc, "/.missing"), None);
+        assert_eq!(context_for("/x\t<<none>>\n", "/x"), None);
+        assert_eq!(
+            marker_context(fc).as_deref(),
+            Some("system_u:object_r:etc_runtime_t:s0")
+        );
+        // Debian's reference policy: no entry of its own, the type exists, level of "/"
+        let debian = "/\t-d\tsystem_u:object_r:root_t:s0-s15:c0.c1023\n/etc/nologin\t--\tsystem_u:object_r:etc_runtime_t:s0\n";
+        assert_eq!(
+            marker_context(debian).as_deref(),
+            Some("system_u:object_r:etc_runtime_t:s0-s15:c0.c1023")
+        );
+        assert_eq!(marker_context("/\t-d\tsystem_u:object_r:root_t:s0\n"), None);
+    }
 
     #[test]
     fn nothing_to_do() {
