@@ -137,11 +137,52 @@ fn disabled_kernel_to_enforcing_schedules_relabel_and_stays_reboot_required() {
     );
     let r = sb3.run("selinux", json!({"state": "enforcing"}));
     assert!(
-        ok(&r)["warnings"]
-            .to_string()
-            .contains("the marker is unlabelled"),
+        ok(&r)["warnings"].to_string().contains("stays unlabelled"),
         "{r}"
     );
+}
+
+#[test]
+fn marker_left_by_the_mark_service_while_disabled_is_labelled_once() {
+    // selinux-autorelabel-mark.service touches /.autorelabel at every boot without SELinux
+    let sb = host(
+        &RHEL9.replace("SELINUX=enforcing", "SELINUX=disabled"),
+        None,
+    );
+    sb.file("/.autorelabel", "").file(
+        "/etc/selinux/targeted/contexts/files/file_contexts",
+        "/\\.autorelabel\t--\tsystem_u:object_r:etc_runtime_t:s0\n",
+    );
+    let probe = sb.path("/label-probe");
+    std::fs::write(&probe, "").unwrap();
+    kit::fs::label_file(&probe, b"x").unwrap();
+    if kit::fs::get_label(&probe).unwrap().is_none() {
+        eprintln!("this file system keeps no labels: nothing to check");
+        return;
+    }
+    std::fs::remove_file(&probe).unwrap();
+    let check = sb.run(
+        "selinux",
+        json!({"state": "enforcing", "_ansible_check_mode": true}),
+    );
+    assert!(
+        ok(&check)["msg"]
+            .as_str()
+            .unwrap()
+            .contains("/.autorelabel would be labelled system_u:object_r:etc_runtime_t:s0"),
+        "{check}"
+    );
+    assert_eq!(kit::fs::get_label(&sb.path("/.autorelabel")).unwrap(), None);
+    let r = sb.run("selinux", json!({"state": "enforcing"}));
+    assert_eq!(ok(&r)["changed"], true);
+    assert_eq!(
+        kit::fs::get_label(&sb.path("/.autorelabel"))
+            .unwrap()
+            .as_deref(),
+        Some(&b"system_u:object_r:etc_runtime_t:s0"[..])
+    );
+    let again = sb.run("selinux", json!({"state": "enforcing"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
 }
 
 #[test]

@@ -122,6 +122,11 @@ pub struct Current {
     /// The loaded policy type recorded earlier in this boot, if any.
     pub recorded_loaded: Option<String>,
     pub autorelabel_pending: bool,
+    /// The `security.selinux` label of an existing `/.autorelabel`.
+    pub autorelabel_label: Option<String>,
+    /// With SELinux disabled in the kernel: per installed policy type, the label its
+    /// file_contexts gives `/.autorelabel` (see [`marker_context`]).
+    pub marker_contexts: Vec<(String, Option<String>)>,
     pub boot: BootConfig,
     pub os: OsRelease,
 }
@@ -172,6 +177,8 @@ pub enum Step {
     /// or forget it once the configured type is the loaded one again.
     LoadedNote(NoteStep),
     CreateAutorelabel,
+    /// Label `/.autorelabel` (made while SELinux is off, it has none) as the policy does.
+    LabelAutorelabel(String),
     SetEnforce(bool),
     /// Kernel arguments of every boot entry (and of kernels installed later).
     BootArgs(Vec<FileChange>),
@@ -218,6 +225,22 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
     let boot_id = kit::boot::boot_id(ctx)?;
     let recorded_loaded = kit::boot::booted_value(ctx, LOADED_NOTE, &boot_id)?;
     let autorelabel_pending = ctx.path(AUTORELABEL).exists();
+    let autorelabel_label = if autorelabel_pending {
+        kit::fs::get_label(&ctx.path(AUTORELABEL))?.map(|l| {
+            String::from_utf8_lossy(&l)
+                .trim_end_matches('\0')
+                .to_string()
+        })
+    } else {
+        None
+    };
+    let mut marker_contexts = Vec::new();
+    if runtime == Runtime::Disabled {
+        for p in &installed {
+            let fc = format!("{SELINUX_DIR}/{p}/contexts/files/file_contexts");
+            marker_contexts.push((p.clone(), ctx.read(&fc)?.and_then(|t| marker_context(&t))));
+        }
+    }
     Ok(Current {
         config_text,
         runtime,
@@ -225,6 +248,8 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
         boot_id,
         recorded_loaded,
         autorelabel_pending,
+        autorelabel_label,
+        marker_contexts,
         boot: BootConfig::read(ctx)?,
         os: OsRelease::read(ctx)?,
     })
@@ -316,6 +341,27 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
     if desired.autorelabel && relabel_needed && !current.autorelabel_pending {
         steps.push(Step::CreateAutorelabel);
         autorelabel_pending = true;
+    }
+    // A marker made while SELinux is off (by this module, or by selinux-autorelabel-mark.service
+    // at a boot without SELinux) has no label; booting with SELinux on, an enforcing policy then
+    // denies the autorelabel generator even a getattr of it (unlabeled_t; measured on the
+    // real-kernel guest) and the relabel silently does not happen. Give it the policy's label.
+    if desired.state.enabled() && current.runtime == Runtime::Disabled && autorelabel_pending {
+        let wanted = current
+            .marker_contexts
+            .iter()
+            .find(|(p, _)| *p == policy_after)
+            .and_then(|(_, c)| c.clone());
+        match wanted {
+            Some(w) if current.autorelabel_label.as_deref() != Some(w.as_str()) => {
+                steps.push(Step::LabelAutorelabel(w));
+            }
+            Some(_) => {}
+            None => warnings.push(format!(
+                "the file_contexts of policy type '{policy_after}' give {AUTORELABEL} no label: the \
+                 marker stays unlabelled and an enforcing boot may not see it; boot permissive for the relabel"
+            )),
+        }
     }
 
     if desired.kernel_args {
@@ -418,9 +464,10 @@ fn apply(
                         backup: false,
                     },
                 )?;
-                if current.runtime == Runtime::Disabled {
-                    label_marker(ctx, &plan.policy, out)?;
-                }
+            }
+            Step::LabelAutorelabel(label) => {
+                kit::fs::label_file(&ctx.path(AUTORELABEL), label.as_bytes())?;
+                ctx.mark_changed();
             }
             Step::SetEnforce(on) => {
                 if let Err(e) = ctx.write_kernel(ENFORCE, if *on { "1" } else { "0" }) {
@@ -464,24 +511,6 @@ pub fn marker_context(file_contexts: &str) -> Option<String> {
         .then(|| format!("system_u:object_r:etc_runtime_t:{level}"))
 }
 
-/// A marker made while SELinux is off has no label; booting with SELinux on, the policy's
-/// unlabeled_t keeps the autorelabel generator from even seeing it when enforcing (measured on
-/// the real-kernel guest: `avc: denied { getattr } ... systemd_generator_t ... unlabeled_t`),
-/// so the relabel would silently not happen. Give it the label the policy assigns it.
-fn label_marker(ctx: &Ctx, policy: &str, out: &mut Outcome) -> Result<()> {
-    let fc = format!("{SELINUX_DIR}/{policy}/contexts/files/file_contexts");
-    match ctx.read(&fc)?.and_then(|t| marker_context(&t)) {
-        Some(label) => kit::fs::label_file(&ctx.path(AUTORELABEL), label.as_bytes()),
-        None => {
-            out.warn(format!(
-                "{fc} has no entry for {AUTORELABEL}: the marker is unlabelled, and an enforcing \
-                 boot may not see it; boot permissive for the relabel"
-            ));
-            Ok(())
-        }
-    }
-}
-
 fn runtime_now(ctx: &Ctx, plan: &Plan) -> Runtime {
     if ctx.check_mode {
         return plan.runtime_after;
@@ -514,6 +543,9 @@ fn report(
                 ));
                 out.diff
                     .push(Diff::file(&args.configfile, before.as_deref(), Some(after)));
+            }
+            Step::LabelAutorelabel(label) => {
+                said.push(format!("{AUTORELABEL} {would}labelled {label}"));
             }
             Step::CreateAutorelabel => {
                 said.push(format!(
@@ -597,6 +629,8 @@ mod tests {
             boot_id: "b1".into(),
             recorded_loaded: None,
             autorelabel_pending: false,
+            autorelabel_label: None,
+            marker_contexts: Vec::new(),
             boot: BootConfig::default(),
             os: OsRelease::default(),
         }
@@ -723,6 +757,54 @@ mod tests {
         let p = plan(&c, &d).unwrap();
         assert!(!p.steps.contains(&Step::CreateAutorelabel));
         assert!(!p.autorelabel_pending);
+    }
+
+    #[test]
+    fn marker_made_while_disabled_gets_the_policy_label() {
+        const ETC_RUNTIME: &str = "system_u:object_r:etc_runtime_t:s0";
+        // the marker selinux-autorelabel-mark.service left at a boot without SELinux
+        let mut c = cur(Some(ENF), Runtime::Disabled);
+        c.autorelabel_pending = true;
+        c.marker_contexts = vec![
+            ("mls".into(), None),
+            ("targeted".into(), Some(ETC_RUNTIME.into())),
+        ];
+        let p = plan(&c, &want(Mode::Enforcing, None)).unwrap();
+        assert_eq!(p.steps, vec![Step::LabelAutorelabel(ETC_RUNTIME.into())]);
+        assert!(p.reboot_required && p.autorelabel_pending);
+        // labelled: nothing left to do
+        c.autorelabel_label = Some(ETC_RUNTIME.into());
+        assert!(plan(&c, &want(Mode::Enforcing, None))
+            .unwrap()
+            .steps
+            .is_empty());
+        // created and labelled in one run
+        let mut fresh = cur(Some(ENF), Runtime::Disabled);
+        fresh.marker_contexts = c.marker_contexts.clone();
+        let p = plan(&fresh, &want(Mode::Enforcing, None)).unwrap();
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::CreateAutorelabel,
+                Step::LabelAutorelabel(ETC_RUNTIME.into())
+            ]
+        );
+        // a policy without a label for it: said, not guessed
+        let p = plan(&c, &want(Mode::Enforcing, Some("mls"))).unwrap();
+        assert!(!p
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::LabelAutorelabel(_))));
+        assert!(p.warnings.iter().any(|w| w.contains("stays unlabelled")));
+        // SELinux running: the kernel labels what is made, nothing to do
+        let mut on = cur(Some(ENF), Runtime::Permissive);
+        on.autorelabel_pending = true;
+        on.marker_contexts = c.marker_contexts.clone();
+        assert!(!plan(&on, &want(Mode::Enforcing, None))
+            .unwrap()
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::LabelAutorelabel(_))));
     }
 
     #[test]
