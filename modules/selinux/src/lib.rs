@@ -127,6 +127,9 @@ pub struct Current {
     /// With SELinux disabled in the kernel: per installed policy type, the label its
     /// file_contexts gives `/.autorelabel` (see [`marker_context`]).
     pub marker_contexts: Vec<(String, Option<String>)>,
+    /// Whether this process may set `security.*` attributes (CAP_SYS_ADMIN): not in an
+    /// unprivileged container or a rootless image build.
+    pub can_label: bool,
     pub boot: BootConfig,
     pub os: OsRelease,
 }
@@ -234,6 +237,11 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
     } else {
         None
     };
+    // a property of this process, not of the managed system: read from the real /proc
+    let can_label = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|st| has_sys_admin(&st))
+        .unwrap_or(false);
     let mut marker_contexts = Vec::new();
     if runtime == Runtime::Disabled {
         for p in &installed {
@@ -250,6 +258,7 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
         autorelabel_pending,
         autorelabel_label,
         marker_contexts,
+        can_label,
         boot: BootConfig::read(ctx)?,
         os: OsRelease::read(ctx)?,
     })
@@ -354,7 +363,14 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
             .and_then(|(_, c)| c.clone());
         match wanted {
             Some(w) if current.autorelabel_label.as_deref() != Some(w.as_str()) => {
-                steps.push(Step::LabelAutorelabel(w));
+                if current.can_label {
+                    steps.push(Step::LabelAutorelabel(w));
+                } else {
+                    warnings.push(format!(
+                        "{AUTORELABEL} could not be labelled {w} (no CAP_SYS_ADMIN here): an \
+                         enforcing boot may not see it; boot permissive for the relabel"
+                    ));
+                }
             }
             Some(_) => {}
             None => warnings.push(format!(
@@ -483,6 +499,18 @@ fn apply(
         }
     }
     Ok(backup_file)
+}
+
+/// Whether a `/proc/<pid>/status` text shows CAP_SYS_ADMIN (bit 21) among the effective
+/// capabilities.
+pub fn has_sys_admin(status: &str) -> Option<bool> {
+    let hex = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))?
+        .trim();
+    u64::from_str_radix(hex, 16)
+        .ok()
+        .map(|caps| caps & (1 << 21) != 0)
 }
 
 /// The context `file_contexts` gives `path` (an exact-path entry), if any.
@@ -631,6 +659,7 @@ mod tests {
             autorelabel_pending: false,
             autorelabel_label: None,
             marker_contexts: Vec::new(),
+            can_label: true,
             boot: BootConfig::default(),
             os: OsRelease::default(),
         }
@@ -796,6 +825,16 @@ mod tests {
             .iter()
             .any(|s| matches!(s, Step::LabelAutorelabel(_))));
         assert!(p.warnings.iter().any(|w| w.contains("stays unlabelled")));
+        // no CAP_SYS_ADMIN (unprivileged container): said, and the same on every run
+        let mut unprivileged = c.clone();
+        unprivileged.autorelabel_label = None;
+        unprivileged.can_label = false;
+        let p = plan(&unprivileged, &want(Mode::Enforcing, None)).unwrap();
+        assert!(p.steps.is_empty());
+        assert!(p.warnings.iter().any(|w| w.contains("no CAP_SYS_ADMIN")));
+        assert_eq!(has_sys_admin("CapEff:\t000001ffffffffff\n"), Some(true));
+        assert_eq!(has_sys_admin("CapEff:\t00000000a80425fb\n"), Some(false));
+        assert_eq!(has_sys_admin("Name: x\n"), None);
         // SELinux running: the kernel labels what is made, nothing to do
         let mut on = cur(Some(ENF), Runtime::Permissive);
         on.autorelabel_pending = true;
