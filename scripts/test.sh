@@ -71,6 +71,11 @@ echo "test image: $IMAGE"
 HARDENING_TEST_IMAGE_NOPYTHON=$(bash molecule/image/build-nopython.sh "$IMAGE" | tail -n 1)
 export HARDENING_TEST_IMAGE_NOPYTHON
 echo "Python-free test image: $HARDENING_TEST_IMAGE_NOPYTHON"
+# The real-kernel target (scenario realkernel): a Debian guest disk image for QEMU, built once
+# and cached by recipe; each run boots a throwaway overlay of it.
+HARDENING_VM_DIR=$(bash molecule/image/vm-build.sh | tail -n 1)
+export HARDENING_VM_DIR
+echo "guest image: $HARDENING_VM_DIR"
 
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
