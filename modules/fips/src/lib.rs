@@ -477,13 +477,7 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
         }
         match c.boot.menu_to_regenerate(&edit) {
             Some(m) if m.tool_present => steps.push(Step::RegenerateMenu(m.clone(), edit.clone())),
-            Some(m) => warnings.push(format!(
-                "{} does not boot with the kernel arguments of {} yet and {} is not installed: \
-                 regenerate the menu before rebooting",
-                m.path,
-                kit::kernel_args::DEFAULT_GRUB,
-                m.tool
-            )),
+            Some(m) => warnings.push(m.missing_tool_warning()),
             None => {}
         }
         if !c.boot.has_entries() {

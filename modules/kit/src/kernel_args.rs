@@ -298,6 +298,15 @@ impl Menu {
     pub fn command(&self) -> String {
         format!("{} -o {}", self.tool, self.path)
     }
+
+    /// What to tell when the menu lacks an edit and its generator is not installed.
+    pub fn missing_tool_warning(&self) -> String {
+        format!(
+            "{} does not boot with the kernel arguments of {DEFAULT_GRUB} yet and {} is not \
+             installed: regenerate the menu before rebooting",
+            self.path, self.tool
+        )
+    }
 }
 
 /// The boot configuration as read from disk.
@@ -658,6 +667,15 @@ submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-a
             bc.menu_to_regenerate(&fips).map(Menu::command).as_deref(),
             Some("/usr/sbin/grub-mkconfig -o /boot/grub/grub.cfg")
         );
+        assert!(bc
+            .menu
+            .as_ref()
+            .unwrap()
+            .missing_tool_warning()
+            .starts_with(
+            "/boot/grub/grub.cfg does not boot with the kernel arguments of /etc/default/grub yet \
+             and /usr/sbin/grub-mkconfig is not installed"
+        ));
         let ch = bc.plan(&fips).unwrap();
         assert_eq!(ch.len(), 1);
         assert_eq!(

@@ -389,13 +389,7 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
             }
             match current.boot.menu_to_regenerate(&edit) {
                 Some(m) if m.tool_present => steps.push(Step::RegenerateMenu(m.clone())),
-                Some(m) => warnings.push(format!(
-                    "{} does not boot with the kernel arguments of {} yet and {} is not installed: \
-                     regenerate the menu before rebooting",
-                    m.path,
-                    kit::kernel_args::DEFAULT_GRUB,
-                    m.tool
-                )),
+                Some(m) => warnings.push(m.missing_tool_warning()),
                 None => {}
             }
         }
