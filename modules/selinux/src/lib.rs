@@ -63,7 +63,8 @@ impl kit::Module for Selinux {
         if let Some(p) = &desired.policy {
             check_policy_name(p)?;
         }
-        let current = read_current(ctx, &args.configfile)?;
+        let mut current = read_current(ctx, &args.configfile)?;
+        read_marker_facts(ctx, &mut current, &desired)?;
         let plan = plan(&current, &desired)?;
         let mut out = Outcome::default();
         let backup_file = if ctx.check_mode {
@@ -124,11 +125,11 @@ pub struct Current {
     pub autorelabel_pending: bool,
     /// The `security.selinux` label of an existing `/.autorelabel`.
     pub autorelabel_label: Option<String>,
-    /// With SELinux disabled in the kernel: per installed policy type, the label its
-    /// file_contexts gives `/.autorelabel` (see [`marker_context`]).
+    /// Per policy type read, the label its file_contexts gives `/.autorelabel` (see
+    /// [`marker_context`]); read by [`read_marker_facts`] only when the plan can need it.
     pub marker_contexts: Vec<(String, Option<String>)>,
     /// Whether this process may set `security.*` attributes (CAP_SYS_ADMIN): not in an
-    /// unprivileged container or a rootless image build.
+    /// unprivileged container or a rootless image build. Read with `marker_contexts`.
     pub can_label: bool,
     pub boot: BootConfig,
     pub os: OsRelease,
@@ -237,18 +238,6 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
     } else {
         None
     };
-    // a property of this process, not of the managed system: read from the real /proc
-    let can_label = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|st| has_sys_admin(&st))
-        .unwrap_or(false);
-    let mut marker_contexts = Vec::new();
-    if runtime == Runtime::Disabled {
-        for p in &installed {
-            let fc = format!("{SELINUX_DIR}/{p}/contexts/files/file_contexts");
-            marker_contexts.push((p.clone(), ctx.read(&fc)?.and_then(|t| marker_context(&t))));
-        }
-    }
     Ok(Current {
         config_text,
         runtime,
@@ -257,8 +246,8 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
         recorded_loaded,
         autorelabel_pending,
         autorelabel_label,
-        marker_contexts,
-        can_label,
+        marker_contexts: Vec::new(),
+        can_label: false,
         boot: BootConfig::read(ctx)?,
         os: OsRelease::read(ctx)?,
     })
@@ -278,6 +267,29 @@ pub fn kernel_edit(state: Mode, os: &OsRelease) -> ArgEdit {
             remove: vec!["selinux=0".into(), "enforcing=0".into()],
         },
     }
+}
+
+/// What labelling `/.autorelabel` needs, read only when SELinux is off in the kernel and the
+/// task enables it with a relabel: the file_contexts of the policy type the task ends with (one
+/// file of several hundred KB - not read on other runs, nor by security_facts) and whether this
+/// process may set labels.
+pub fn read_marker_facts(ctx: &Ctx, current: &mut Current, desired: &Desired) -> Result<()> {
+    if current.runtime != Runtime::Disabled || !desired.state.enabled() || !desired.autorelabel {
+        return Ok(());
+    }
+    let policy = desired
+        .policy
+        .clone()
+        .unwrap_or_else(|| current.configured_type());
+    let fc = format!("{SELINUX_DIR}/{policy}/contexts/files/file_contexts");
+    let context = ctx.read(&fc)?.and_then(|t| marker_context(&t));
+    current.marker_contexts = vec![(policy, context)];
+    // a property of this process, not of the managed system: read from the real /proc
+    current.can_label = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|st| has_sys_admin(&st))
+        .unwrap_or(false);
+    Ok(())
 }
 
 /// The pure plan: what to change to reach `desired` from `current`.
@@ -355,7 +367,11 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
     // at a boot without SELinux) has no label; booting with SELinux on, an enforcing policy then
     // denies the autorelabel generator even a getattr of it (unlabeled_t; measured on the
     // real-kernel guest) and the relabel silently does not happen. Give it the policy's label.
-    if desired.state.enabled() && current.runtime == Runtime::Disabled && autorelabel_pending {
+    if desired.state.enabled()
+        && desired.autorelabel
+        && current.runtime == Runtime::Disabled
+        && autorelabel_pending
+    {
         let wanted = current
             .marker_contexts
             .iter()
@@ -829,6 +845,12 @@ mod tests {
         assert_eq!(has_sys_admin("CapEff:\t000001ffffffffff\n"), Some(true));
         assert_eq!(has_sys_admin("CapEff:\t00000000a80425fb\n"), Some(false));
         assert_eq!(has_sys_admin("Name: x\n"), None);
+        // autorelabel: false - the marker someone else made is left as it is
+        let mut hands_off = want(Mode::Enforcing, None);
+        hands_off.autorelabel = false;
+        let mut unlabelled = c.clone();
+        unlabelled.autorelabel_label = None;
+        assert!(plan(&unlabelled, &hands_off).unwrap().steps.is_empty());
         // SELinux running: the kernel labels what is made, nothing to do
         let mut on = cur(Some(ENF), Runtime::Permissive);
         on.autorelabel_pending = true;
