@@ -475,21 +475,30 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
                 after: ch.after,
             });
         }
-        match c.boot.menu_to_regenerate(&edit) {
-            Some(m) if m.tool_present => steps.push(Step::RegenerateMenu(m.clone(), edit.clone())),
-            Some(m) => warnings.push(m.missing_tool_warning()),
-            None => {}
-        }
+        // whether the next boot has the edit: BLS entries are written above; a generated menu
+        // has it already, or is regenerated
+        let boots_with_edit = if !c.boot.entries.is_empty() {
+            true
+        } else {
+            match c.boot.menu_to_regenerate(&edit) {
+                Some(m) if m.tool_present => {
+                    steps.push(Step::RegenerateMenu(m.clone(), edit.clone()));
+                    true
+                }
+                Some(m) => {
+                    warnings.push(m.missing_tool_warning());
+                    false
+                }
+                None => c.boot.configured(&edit),
+            }
+        };
         if !c.boot.has_entries() {
             warnings.push(
                 "no boot entries under /boot/loader/entries and no generated GRUB menu: no kernel \
                  argument was written"
                     .into(),
             );
-        } else if c.boot.configured(&edit)
-            || steps.iter().any(|s| matches!(s, Step::RegenerateMenu(..)))
-            || !c.boot.entries.is_empty()
-        {
+        } else if boots_with_edit {
             boots_fips = enable;
             after.boot_args = enable;
         }

@@ -230,9 +230,10 @@ fn edit_default_grub(text: &str, edit: &ArgEdit) -> String {
             };
             let inner = v.trim().trim_matches(|c| c == '"' || c == '\'');
             let new = if is_default {
-                let mut args = edited(&split(inner), &default_edit);
+                let before = split(inner);
+                let mut args = edited(&before, &default_edit);
                 args.retain(|a| !edit.add.iter().any(|x| key(x) == key(a) && x != a));
-                if args == split(inner) {
+                if args == before {
                     inner.to_string()
                 } else {
                     args.join(" ")
