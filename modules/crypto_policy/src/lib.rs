@@ -34,7 +34,7 @@ pub struct CryptoPolicy;
 
 const DEF_OPTIONS: &[Param] = &[
     Param::new("name", Kind::Str).required(),
-    Param::new("content", Kind::Str),
+    Param::new("content", Kind::Str).multiline(),
     Param::new("state", Kind::Str)
         .choices(&["present", "absent"])
         .default(Default::Str("present")),
@@ -59,6 +59,11 @@ pub struct Args {
 
 impl kit::Module for CryptoPolicy {
     const NAME: &'static str = "crypto_policy";
+    const DIRS: &'static [&'static str] = &[
+        "/etc/crypto-policies",
+        "/etc/crypto-policies/policies",
+        "/etc/crypto-policies/policies/modules",
+    ];
     const SPEC: &'static [Param] = &[
         Param::new("policy", Kind::Str),
         Param::new("custom_modules", Kind::List(&Kind::Dict(DEF_OPTIONS)))
@@ -153,9 +158,10 @@ pub fn desired_from(args: &Args) -> Result<Desired> {
             if !policy::valid_name(&name) {
                 return Err(Error::invalid(format!(
                     "{at}.name must be a definition name (letters, digits, '-' and '_'), got '{}'",
-                    d.name
+                    kit::args::clip(&d.name)
                 )));
             }
+            kit::fs::check_file_name(&format!("{at}.name"), &name, &format!(".{}", kind.ext()))?;
             if defs.iter().any(|o| o.kind == kind && o.name == name) {
                 return Err(Error::invalid(format!(
                     "{at}.name: {name} is given twice in {}",
@@ -228,19 +234,18 @@ pub struct Current {
     pub booted: Option<String>,
 }
 
-fn names_in(ctx: &Ctx, dir: &str, ext: &str) -> BTreeSet<String> {
+/// Definitions in a directory; a directory that cannot be read is an error (a policy taken for
+/// missing would be refused, or one taken for absent be written over).
+fn names_in(ctx: &Ctx, dir: &str, ext: &str) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
-    if let Ok(entries) = std::fs::read_dir(ctx.path(dir)) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(stem) = name.strip_suffix(&format!(".{ext}")) {
-                if e.path().is_file() {
-                    out.insert(stem.to_string());
-                }
+    for name in ctx.list(dir)?.unwrap_or_default() {
+        if let Some(stem) = name.strip_suffix(&format!(".{ext}")) {
+            if ctx.path(format!("{dir}/{name}")).is_file() {
+                out.insert(stem.to_string());
             }
         }
     }
-    out
+    Ok(out)
 }
 
 fn mtime(ctx: &Ctx, abs: &str) -> Option<std::time::SystemTime> {
@@ -250,17 +255,15 @@ fn mtime(ctx: &Ctx, abs: &str) -> Option<std::time::SystemTime> {
 }
 
 /// Back-end configs that link into another policy's pre-generated directory.
-fn backend_drift(ctx: &Ctx, configured: &str) -> Vec<String> {
+fn backend_drift(ctx: &Ctx, configured: &str) -> Result<Vec<String>> {
     let mut drift = Vec::new();
-    let Ok(entries) = std::fs::read_dir(ctx.path(BACKENDS)) else {
-        return drift;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let Ok(target) = std::fs::read_link(e.path()) else {
+    for name in ctx.list(BACKENDS)?.unwrap_or_default() {
+        let path = ctx.path(format!("{BACKENDS}/{name}"));
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io("stat", &path, e))?;
+        if !meta.file_type().is_symlink() {
             continue;
-        };
+        }
+        let target = std::fs::read_link(&path).map_err(|e| Error::io("read link", &path, e))?;
         let Ok(rest) = target.strip_prefix(SHARE) else {
             continue;
         };
@@ -271,13 +274,12 @@ fn backend_drift(ctx: &Ctx, configured: &str) -> Vec<String> {
         if let Some(linked) = linked {
             if linked != configured {
                 drift.push(format!(
-                    "back-ends/{} links to the {linked} policy's file",
-                    e.file_name().to_string_lossy()
+                    "back-ends/{name} links to the {linked} policy's file"
                 ));
             }
         }
     }
-    drift
+    Ok(drift)
 }
 
 /// Read the current state. Runs no program, except `--check` when `check_backends`.
@@ -326,16 +328,16 @@ pub fn read_current(ctx: &Ctx, desired: &Desired, check_backends: bool) -> Resul
     let fingerprint = fingerprint(ctx, state_raw.as_deref())?;
     let boot_id = kit::boot::boot_id(ctx)?;
     Ok(Current {
-        backend_drift: backend_drift(ctx, &configured),
+        backend_drift: backend_drift(ctx, &configured)?,
         configured,
         config_exists: config_text.is_some(),
         state_current,
         applied_by_mtime,
         etc_defs,
-        etc_policies: names_in(ctx, ETC_POLICIES, "pol"),
-        etc_modules: names_in(ctx, &format!("{ETC_POLICIES}/modules"), "pmod"),
-        share_policies: names_in(ctx, SHARE_POLICIES, "pol"),
-        share_modules: names_in(ctx, &format!("{SHARE_POLICIES}/modules"), "pmod"),
+        etc_policies: names_in(ctx, ETC_POLICIES, "pol")?,
+        etc_modules: names_in(ctx, &format!("{ETC_POLICIES}/modules"), "pmod")?,
+        share_policies: names_in(ctx, SHARE_POLICIES, "pol")?,
+        share_modules: names_in(ctx, &format!("{SHARE_POLICIES}/modules"), "pmod")?,
         fips_kernel,
         init_running: kit::service::systemd_running(ctx),
         tool_present,

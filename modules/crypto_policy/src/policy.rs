@@ -61,7 +61,7 @@ impl PolicySpec {
 pub fn read_config(text: &str) -> Option<String> {
     let mut base: Option<String> = None;
     let mut subs: Vec<String> = Vec::new();
-    for line in text.lines() {
+    for line in crate::syntax::py_lines(text) {
         let line = line.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             continue;

@@ -51,11 +51,36 @@ pub const LEGACY_VALUE_PROPERTIES: &[(&str, &[&str])] = &[
     ("min_dtls_version", &["0", "DTLS1.2", "DTLS1.0", "DTLS0.9"]),
 ];
 
+/// Physical lines as update-crypto-policies reads them: Python text mode (universal newlines)
+/// ends a line at `\n`, `\r\n` and a bare `\r` alike. Rust's `lines()` does not split at a
+/// bare `\r`, which would hide the directive after it from this check.
+pub fn py_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        if t.is_empty() {
+            rest = None;
+            return None;
+        }
+        match t.find(['\r', '\n']) {
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]);
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
+        }
+    })
+}
+
 /// One logical line (continuations joined) and the physical line it starts on.
 fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut pending: Option<(usize, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
+    for (i, raw) in py_lines(text).enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         let (start, mut acc) = pending.take().unwrap_or((i + 1, String::new()));
         if let Some(head) = line.strip_suffix('\\') {
@@ -284,6 +309,21 @@ mod tests {
             assert!(e.starts_with(&format!("line {line}: ")), "{e}");
             assert!(e.contains(want), "{e}");
         }
+    }
+
+    #[test]
+    fn a_bare_cr_ends_a_line_as_in_the_tools_reader() {
+        // Python's universal newlines: the directive after a bare CR is a line of its own and
+        // is checked (it was hidden inside the comment before)
+        let e = check("hash = -SHA1 # note\rhsh = NULL\n").unwrap_err();
+        assert!(e.starts_with("line 2: "), "{e}");
+        let e = check("hash = -SHA1\r\nhsh = NULL\r\n").unwrap_err();
+        assert!(e.starts_with("line 2: "), "{e}");
+        assert_eq!(
+            py_lines("a\rb\r\nc\nd").collect::<Vec<_>>(),
+            ["a", "b", "c", "d"]
+        );
+        assert_eq!(py_lines("a\n\n").collect::<Vec<_>>(), ["a", ""]);
     }
 
     #[test]

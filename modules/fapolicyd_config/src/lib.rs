@@ -25,6 +25,7 @@ pub struct Args {
 
 impl kit::Module for FapolicydConfig {
     const NAME: &'static str = "fapolicyd_config";
+    const DIRS: &'static [&'static str] = &["/etc/fapolicyd"];
     const SPEC: &'static [Param] = &[
         Param::new("settings", Kind::Map).required(),
         Param::new("restart", Kind::Bool).default(Default::Bool(true)),

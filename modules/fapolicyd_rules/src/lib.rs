@@ -32,6 +32,7 @@ pub struct Args {
 
 impl kit::Module for FapolicydRules {
     const NAME: &'static str = "fapolicyd_rules";
+    const DIRS: &'static [&'static str] = &["/etc/fapolicyd", compile::RULES_D];
     const SPEC: &'static [Param] = &[
         Param::new("name", Kind::Str).required(),
         Param::new("rules", Kind::List(&Kind::Str)).default(Default::EmptyList),
@@ -77,10 +78,12 @@ fn check_name(name: &str) -> Result<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
+        kit::fs::check_file_name("name", stem, ".rules")?;
         Ok(stem.to_string())
     } else {
         Err(Error::invalid(format!(
-            "name must be a rules.d file stem with a two-digit order prefix, e.g. 80-myapp (letters, digits, '-', '_', '.'), got '{name}'"
+            "name must be a rules.d file stem with a two-digit order prefix, e.g. 80-myapp (letters, digits, '-', '_', '.'), got '{}'",
+            kit::args::clip(name)
         )))
     }
 }
@@ -99,33 +102,56 @@ pub struct Current {
 }
 
 pub fn read_current(ctx: &Ctx) -> Result<Current> {
+    // Every read error but "does not exist" fails the task: a rules.d listed short would
+    // compile without the other files' rules (the deny rules among them).
     let mut files = Vec::new();
-    if let Ok(dir) = std::fs::read_dir(ctx.path(compile::RULES_D)) {
-        for e in dir.flatten() {
-            if e.path().is_file() {
-                let bytes =
-                    std::fs::read(e.path()).map_err(|err| Error::io("read", &e.path(), err))?;
-                files.push((e.file_name().to_string_lossy().into_owned(), bytes));
-            }
+    for name in ctx.list(compile::RULES_D)?.unwrap_or_default() {
+        let path = ctx.path(format!("{}/{name}", compile::RULES_D));
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io("stat", &path, e))?;
+        if meta.is_file() {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+            files.push((name, bytes));
         }
     }
     files.sort();
+    let legacy = ctx.path(LEGACY_RULES);
     Ok(Current {
-        legacy_rules: ctx.path(LEGACY_RULES).exists(),
+        legacy_rules: match std::fs::symlink_metadata(&legacy) {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(Error::io("stat", &legacy, e)),
+        },
         files,
-        compiled: std::fs::read(ctx.path(COMPILED)).ok(),
+        compiled: kit::fs::read_bytes_optional(&ctx.path(COMPILED))?,
         daemon_pid: service::running_pid(ctx, PID_FILE, "fapolicyd")?,
     })
 }
 
-struct SystemAccounts<'a>(&'a Ctx);
+/// Users and groups of /etc/passwd and /etc/group; a read error is kept and fails the task
+/// (never taken for "no such user").
+struct SystemAccounts<'a>(&'a Ctx, std::cell::RefCell<Option<Error>>);
+
+impl SystemAccounts<'_> {
+    fn keep(&self, r: Result<bool>) -> bool {
+        r.unwrap_or_else(|e| {
+            self.1.borrow_mut().get_or_insert(e);
+            false
+        })
+    }
+    fn error(&self) -> Result<()> {
+        match self.1.borrow_mut().take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
 
 impl grammar::Accounts for SystemAccounts<'_> {
     fn user(&self, name: &str) -> bool {
-        service::user_exists(self.0, name).unwrap_or(false)
+        self.keep(service::user_exists(self.0, name))
     }
     fn group(&self, name: &str) -> bool {
-        service::group_exists(self.0, name).unwrap_or(false)
+        self.keep(service::group_exists(self.0, name))
     }
 }
 
@@ -182,7 +208,7 @@ pub fn plan(ctx: &Ctx, current: &Current, args: &Args, stem: &str) -> Result<Pla
             sets.extend(grammar::sets_defined(&text));
         }
     }
-    let acc = SystemAccounts(ctx);
+    let acc = SystemAccounts(ctx, std::cell::RefCell::new(None));
     for (i, rule) in args.rules.iter().enumerate() {
         let line = rule.trim();
         if line.contains('\n') {
@@ -193,12 +219,19 @@ pub fn plan(ctx: &Ctx, current: &Current, args: &Args, stem: &str) -> Result<Pla
         if grammar::is_blank_or_comment(line) {
             continue;
         }
-        match grammar::check_line(line, &sets, &acc) {
+        let checked = grammar::check_line(line, &sets, &acc);
+        acc.error()?;
+        match checked {
             Ok(grammar::Line::Set(n)) => {
                 sets.insert(n);
             }
             Ok(grammar::Line::Rule) => {}
-            Err(e) => return Err(Error::invalid(format!("rules[{i}] ({line}): {e}"))),
+            Err(e) => {
+                return Err(Error::invalid(format!(
+                    "rules[{i}] ({}): {e}",
+                    kit::args::clip(line)
+                )))
+            }
         }
     }
     let file_before = current

@@ -27,6 +27,7 @@ pub struct Args {
 
 impl kit::Module for FapolicydTrust {
     const NAME: &'static str = "fapolicyd_trust";
+    const DIRS: &'static [&'static str] = &[TRUST_D];
     const SPEC: &'static [Param] = &[
         Param::new("paths", Kind::List(&Kind::Path)).default(Default::EmptyList),
         Param::new("trust_file", Kind::Str).required(),
@@ -48,9 +49,10 @@ impl kit::Module for FapolicydTrust {
         {
             return Err(Error::invalid(format!(
                 "trust_file must be a file name under {TRUST_D} (letters, digits, '-', '_', '.'), got '{}'",
-                args.trust_file
+                kit::args::clip(&args.trust_file)
             )));
         }
+        kit::fs::check_file_name("trust_file", name, "")?;
         if args.state == "present" && args.paths.is_empty() {
             return Err(Error::invalid("paths is required when state is present"));
         }
@@ -230,23 +232,44 @@ pub fn render(entries: &[Entry], version: u32) -> String {
 
 /// The files under `paths` (directories recursively, symbolic links inside them skipped),
 /// sorted, with size and SHA-256.
+///
+/// Every path written is the real one fapolicyd matches: a given path reached through a
+/// symbolic link is refused with its real path named, and a file found while walking whose name
+/// a trust file cannot carry (a line break would forge a second entry; a name that is not UTF-8
+/// would be written as another path) fails the task, naming it. A directory that cannot be
+/// listed fails the task (a short list would drop trust silently).
 pub fn scan(ctx: &Ctx, paths: &[String]) -> Result<Vec<Entry>> {
     fn walk(ctx: &Ctx, abs: &str, out: &mut Vec<String>) -> Result<()> {
         let real = ctx.path(abs);
         let meta = std::fs::symlink_metadata(&real).map_err(|e| Error::io("stat", &real, e))?;
         if meta.is_dir() {
-            let mut names: Vec<String> = std::fs::read_dir(&real)
-                .map_err(|e| Error::io("list", &real, e))?
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
+            let names = kit::fs::list_dir(&real)?.unwrap_or_default();
             for n in names {
+                let Some(n) = n.to_str() else {
+                    return Err(Error::refused(format!(
+                        "{}/{}: the name is not UTF-8; a trust file cannot name it truthfully \
+                         (rename it, or name the files to trust one by one)",
+                        abs.trim_end_matches('/'),
+                        n.to_string_lossy()
+                    )));
+                };
                 let child = format!("{}/{n}", abs.trim_end_matches('/'));
-                if !std::fs::symlink_metadata(ctx.path(&child))
-                    .map(|m| m.file_type().is_symlink())
-                    .unwrap_or(true)
+                if let Some((_, c, why)) = n
+                    .chars()
+                    .enumerate()
+                    .find_map(|(i, c)| kit::args::forbidden(c, false).map(|w| (i, c, w)))
                 {
+                    return Err(Error::refused(format!(
+                        "'{}': the name contains {why} (U+{:04X}); written to a trust file it \
+                         would read as another entry (rename it, or name the files to trust one \
+                         by one)",
+                        kit::args::clip(&child),
+                        c as u32
+                    )));
+                }
+                let cp = ctx.path(&child);
+                let m = std::fs::symlink_metadata(&cp).map_err(|e| Error::io("stat", &cp, e))?;
+                if !m.file_type().is_symlink() {
                     walk(ctx, &child, out)?;
                 }
             }
@@ -256,9 +279,22 @@ pub fn scan(ctx: &Ctx, paths: &[String]) -> Result<Vec<Entry>> {
         Ok(())
     }
     let mut files = Vec::new();
+    let root = ctx.path("/");
     for p in paths {
-        if !ctx.path(p).exists() {
-            return Err(Error::invalid(format!("paths: {p} does not exist")));
+        let pp = ctx.path(p);
+        match std::fs::symlink_metadata(&pp) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::invalid(format!("paths: {p} does not exist")))
+            }
+            Err(e) => return Err(Error::io("stat", &pp, e)),
+        }
+        let real = kit::fs::real_path(&root, p)?;
+        if real != *p {
+            return Err(Error::invalid(format!(
+                "paths: {p} is reached through a symbolic link; fapolicyd matches the real \
+                 path, so name {real} instead"
+            )));
         }
         walk(ctx, p, &mut files)?;
     }

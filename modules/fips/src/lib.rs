@@ -40,6 +40,7 @@ pub struct Args {
 
 impl kit::Module for Fips {
     const NAME: &'static str = "fips";
+    const DIRS: &'static [&'static str] = &["/etc/dracut.conf.d", "/boot/loader/entries"];
     const SPEC: &'static [Param] = &[
         Param::new("state", Kind::Str)
             .required()

@@ -241,6 +241,7 @@ fn is_builtin(ctx: &Ctx, name: &str) -> bool {
 
 impl kit::Module for FirewalldZone {
     const NAME: &'static str = "firewalld_zone";
+    const DIRS: &'static [&'static str] = &["/etc/firewalld", "/etc/firewalld/zones"];
     const SPEC: &'static [Param] = &[
         Param::new("name", Kind::Str).required().aliases(&["zone"]),
         Param::new("state", Kind::Str)

@@ -85,22 +85,38 @@ pub struct RichRule {
     pub action: Option<Action>,
 }
 
+/// firewalld splits a rule with Python's `shlex` (POSIX mode: blanks are space, tab, CR and LF
+/// only) and then each token at `=`, refusing a token with more than one `=` or an empty side.
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
 /// Words and `key=value` pairs; values may be quoted with `"` or `'`.
+///
+/// Only what firewalld's lexer reads the same way is accepted: a value holding `"` or `\\`
+/// (firewalld prints every value as `"…"` without escaping, so such a rule would not parse back
+/// from what firewalld reports), `=` (its lexer refuses it) or nothing at all is refused, as is a
+/// quote or backslash in a word or key (shlex would join or drop it).
 fn tokenize(s: &str) -> Result<Vec<(String, Option<String>)>, String> {
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+        while chars.peek().is_some_and(|c| is_blank(*c)) {
             chars.next();
         }
         let Some(_) = chars.peek() else { break };
         let mut key = String::new();
         while let Some(&c) = chars.peek() {
-            if c.is_whitespace() || c == '=' {
+            if is_blank(c) || c == '=' {
                 break;
             }
             key.push(c);
             chars.next();
+        }
+        if key.contains(['"', '\'', '\\']) {
+            return Err(format!(
+                "'{key}': quotes and backslashes belong only around a value (key=\"value\")"
+            ));
         }
         if chars.peek() == Some(&'=') {
             chars.next();
@@ -115,12 +131,17 @@ fn tokenize(s: &str) -> Result<Vec<(String, Option<String>)>, String> {
                             None => return Err(format!("unterminated quote in {key}=")),
                         }
                     }
+                    if chars.peek().is_some_and(|c| !is_blank(*c)) {
+                        return Err(format!(
+                            "{key}=: a blank must follow the closing quote of the value"
+                        ));
+                    }
                     v
                 }
                 _ => {
                     let mut v = String::new();
                     while let Some(&c) = chars.peek() {
-                        if c.is_whitespace() {
+                        if is_blank(c) {
                             break;
                         }
                         v.push(c);
@@ -129,6 +150,17 @@ fn tokenize(s: &str) -> Result<Vec<(String, Option<String>)>, String> {
                     v
                 }
             };
+            if key.is_empty() {
+                return Err(format!("'={value}': a value without a name"));
+            }
+            if value.is_empty() {
+                return Err(format!("{key}= has an empty value"));
+            }
+            if let Some(c) = value.chars().find(|c| matches!(c, '"' | '\\' | '=')) {
+                return Err(format!(
+                    "{key}=: the value may not contain '{c}' (firewalld cannot read it back)"
+                ));
+            }
             out.push((key, Some(value)));
         } else {
             out.push((key, None));
@@ -201,6 +233,83 @@ pub fn valid_mac(m: &str) -> bool {
         && parts
             .iter()
             .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The reject types firewalld accepts per family (`firewall.core.base.REJECT_TYPES`).
+pub fn reject_types(family: &str) -> &'static [&'static str] {
+    match family {
+        "ipv4" => &[
+            "icmp-host-prohibited",
+            "host-prohib",
+            "icmp-net-unreachable",
+            "net-unreach",
+            "icmp-host-unreachable",
+            "host-unreach",
+            "icmp-port-unreachable",
+            "port-unreach",
+            "icmp-proto-unreachable",
+            "proto-unreach",
+            "icmp-net-prohibited",
+            "net-prohib",
+            "tcp-reset",
+            "tcp-rst",
+            "icmp-admin-prohibited",
+            "admin-prohib",
+        ],
+        "ipv6" => &[
+            "icmp6-adm-prohibited",
+            "adm-prohibited",
+            "icmp6-no-route",
+            "no-route",
+            "icmp6-addr-unreachable",
+            "addr-unreach",
+            "icmp6-port-unreachable",
+            "port-unreach",
+            "tcp-reset",
+        ],
+        _ => &[],
+    }
+}
+
+/// What a rule names must exist, as firewalld checks when it loads the rule: services, ipsets
+/// and ICMP types it knows, protocols of /etc/protocols (or a number 0-255).
+pub struct Names<'a> {
+    pub services: &'a [String],
+    pub ipsets: &'a [String],
+    pub icmptypes: &'a [String],
+    pub protocols: &'a [String],
+}
+
+impl RichRule {
+    /// Check the names the rule refers to (see [`Names`]).
+    pub fn check_names(&self, known: &Names) -> Result<(), String> {
+        let has = |list: &[String], x: &str| list.iter().any(|s| s == x);
+        for (w, a) in [("source", &self.source), ("destination", &self.destination)] {
+            if let Some(a) = a.as_ref().filter(|a| a.kind == "ipset") {
+                if !has(known.ipsets, &a.value) {
+                    return Err(format!("{w} ipset \"{}\" does not exist", a.value));
+                }
+            }
+        }
+        match &self.element {
+            Some(RuleElement::Service(n)) if !has(known.services, n) => {
+                Err(format!("service \"{n}\" is not a service firewalld knows"))
+            }
+            Some(RuleElement::IcmpBlock(n) | RuleElement::IcmpType(n))
+                if !has(known.icmptypes, n) =>
+            {
+                Err(format!("\"{n}\" is not an ICMP type firewalld knows"))
+            }
+            Some(RuleElement::Protocol(p))
+                if !has(known.protocols, p) && p.parse::<u8>().is_err() =>
+            {
+                Err(format!(
+                    "protocol \"{p}\" is neither a protocol of /etc/protocols nor a number 0-255"
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 const LOG_LEVELS: &[&str] = &[
@@ -291,6 +400,7 @@ impl RichRule {
                             }
                         }
                         "mac" if w == "source" && valid_mac(value) => {}
+                        // firewalld keeps and prints MAC addresses upper-case
                         "mac" if w == "source" => {
                             return Err(format!("source mac \"{value}\" is not a MAC address"))
                         }
@@ -305,7 +415,11 @@ impl RichRule {
                     let addr = Addr {
                         invert,
                         kind: kind.clone(),
-                        value: value.clone(),
+                        value: if kind == "mac" {
+                            value.to_ascii_uppercase()
+                        } else {
+                            value.clone()
+                        },
                     };
                     let slot = if w == "source" {
                         &mut r.source
@@ -440,8 +554,17 @@ impl RichRule {
                         "drop" => ActionKind::Drop,
                         "reject" => {
                             let t = get(&a, "type");
-                            if t.is_some() && r.family.is_none() {
-                                return Err("reject type= needs the rule's family".into());
+                            if let Some(t) = &t {
+                                let Some(fam) = r.family.as_deref() else {
+                                    return Err("reject type= needs the rule's family".into());
+                                };
+                                let types = reject_types(fam);
+                                if !types.contains(&t.as_str()) {
+                                    return Err(format!(
+                                        "reject type \"{t}\" is not a reject type of {fam}: one of {}",
+                                        types.join(", ")
+                                    ));
+                                }
                             }
                             ActionKind::Reject(t)
                         }
@@ -772,7 +895,7 @@ mod tests {
         );
         assert_eq!(
             norm("rule source mac=00:11:22:AA:bb:cc drop"),
-            "rule source mac=\"00:11:22:AA:bb:cc\" drop"
+            "rule source mac=\"00:11:22:AA:BB:CC\" drop"
         );
         assert_eq!(
             norm("rule source ipset=blocklist audit limit value=1/h drop"),
@@ -846,6 +969,110 @@ mod tests {
         ] {
             let e = RichRule::parse(bad).unwrap_err();
             assert!(e.contains(want), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn rules_firewalld_refuses_or_cannot_read_back_are_refused() {
+        for (bad, want) in [
+            (
+                "rule family=ipv4 service name=http reject type=bogus",
+                "not a reject type of ipv4",
+            ),
+            (
+                "rule family=ipv4 service name=http reject type=icmp6-adm-prohibited",
+                "not a reject type of ipv4",
+            ),
+            (
+                "rule family=ipv6 service name=http reject type=tcp-rst",
+                "not a reject type of ipv6",
+            ),
+            // the quote firewalld would print unescaped
+            (
+                "rule service name=http log prefix='x\"/><rule>' accept",
+                "may not contain '\"'",
+            ),
+            ("rule service name=http log prefix=\"a=b\" accept", "'='"),
+            ("rule service name=http log prefix=\"a\\b\" accept", "'\\'"),
+            ("rule service name=\"\" accept", "empty value"),
+            ("rule service name=\"ht\"tp accept", "blank must follow"),
+            (
+                "rule \"service\" name=http accept",
+                "quotes and backslashes",
+            ),
+            ("rule service =http accept", "without a name"),
+        ] {
+            let e = RichRule::parse(bad).unwrap_err();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+        for t in reject_types("ipv4") {
+            norm(&format!(
+                "rule family=ipv4 service name=http reject type={t}"
+            ));
+        }
+        for t in reject_types("ipv6") {
+            norm(&format!(
+                "rule family=ipv6 service name=http reject type={t}"
+            ));
+        }
+    }
+
+    #[test]
+    fn names_must_exist() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (services, ipsets, icmptypes, protocols) = (
+            s(&["http", "ssh"]),
+            s(&["allow"]),
+            s(&["echo-request"]),
+            s(&["gre", "tcp"]),
+        );
+        let known = Names {
+            services: &services,
+            ipsets: &ipsets,
+            icmptypes: &icmptypes,
+            protocols: &protocols,
+        };
+        let check = |r: &str| RichRule::parse(r).unwrap().check_names(&known);
+        assert!(check("rule service name=http accept").is_ok());
+        assert!(check("rule service name=nosuch accept")
+            .unwrap_err()
+            .contains("not a service"));
+        assert!(check("rule source ipset=nosuch drop")
+            .unwrap_err()
+            .contains("ipset"));
+        assert!(check("rule destination ipset=allow accept").is_ok());
+        assert!(check("rule icmp-block name=nosuch").is_err());
+        assert!(check("rule icmp-type name=echo-request accept").is_ok());
+        assert!(check("rule protocol value=gre accept").is_ok());
+        assert!(check("rule protocol value=47 accept").is_ok());
+        assert!(check("rule protocol value=nosuch accept").is_err());
+    }
+
+    #[test]
+    fn every_printed_rule_parses_back_to_itself() {
+        let values = [
+            "x",
+            "a b",
+            "it's",
+            "ünï",
+            "a\u{2003}b",
+            "%s",
+            "<rule>",
+            "&amp;",
+            "x/y",
+            "-1",
+        ];
+        for v in values {
+            for text in [
+                format!("rule service name=http log prefix=\"{v}\" accept"),
+                format!("rule source ipset=\"{v}\" drop"),
+                format!("rule service name=ssh nflog prefix=\"{v}\" group=1 accept"),
+            ] {
+                let r = RichRule::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                let printed = r.to_string();
+                assert_eq!(RichRule::parse(&printed).as_ref(), Ok(&r), "{printed}");
+                assert_eq!(RichRule::from_element(&r.to_element()).as_ref(), Ok(&r));
+            }
         }
     }
 

@@ -65,7 +65,7 @@ pub fn split_port(item: &str) -> Result<(String, String), String> {
 }
 
 fn check_item(list: &str, item: &str, known: &Known) -> Result<(), String> {
-    let bad = |why: String| Err(format!("{list}: '{item}' {why}"));
+    let bad = |why: String| Err(format!("{list}: '{}' {why}", kit::args::clip(item)));
     match list {
         "services" if !known.services.iter().any(|s| s == item) => {
             bad("is not a service firewalld knows".into())
@@ -95,8 +95,15 @@ fn check_item(list: &str, item: &str, known: &Known) -> Result<(), String> {
             None => bad("is not a CIDR address, a MAC address or ipset:<name>".into()),
         },
         "rich_rules" => RichRule::parse(item)
-            .map(|_| ())
-            .map_err(|e| format!("{list}: '{item}': {e}")),
+            .and_then(|r| {
+                r.check_names(&crate::rich::Names {
+                    services: &known.services,
+                    ipsets: &known.ipsets,
+                    icmptypes: &known.icmptypes,
+                    protocols: &known.protocols,
+                })
+            })
+            .map_err(|e| format!("{list}: '{}': {e}", kit::args::clip(item))),
         _ => Ok(()),
     }
 }
@@ -113,7 +120,7 @@ fn apply_list(
         if list == "rich_rules" {
             RichRule::parse(s)
                 .map(|r| r.to_string())
-                .map_err(|e| format!("{list}: '{s}': {e}"))
+                .map_err(|e| format!("{list}: '{}': {e}", kit::args::clip(s)))
         } else {
             Ok(s.trim().to_string())
         }
@@ -242,8 +249,15 @@ pub fn apply(zone: &Zone, req: &Request, known: &Known) -> Result<Zone, String> 
     let rules = apply_list("rich_rules", &current_rules, &req.rich_rules, ex, known)?;
     z.rules = rules
         .iter()
-        .map(|r| RichRule::parse(r).expect("normalised").to_element())
-        .collect();
+        .map(|r| {
+            RichRule::parse(r).map(|r| r.to_element()).map_err(|e| {
+                format!(
+                    "rich_rules: '{}' does not parse back: {e}",
+                    kit::args::clip(r)
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
     for f in req.forward_ports.iter().chain(&req.forward_ports_absent) {
         check_forward_port(f)?;
     }

@@ -88,6 +88,10 @@ pub struct Param {
     pub aliases: &'static [&'static str],
     /// Never echo the value (in errors or in `invocation`).
     pub no_log: bool,
+    /// The value is file content: line feeds and tabs are allowed (see [`check_text`]).
+    pub multiline: bool,
+    /// Inclusive bounds of an integer.
+    pub range: Option<(i64, i64)>,
 }
 
 impl Param {
@@ -100,6 +104,8 @@ impl Param {
             choices: &[],
             aliases: &[],
             no_log: false,
+            multiline: false,
+            range: None,
         }
     }
     pub const fn required(mut self) -> Self {
@@ -120,6 +126,16 @@ impl Param {
     }
     pub const fn no_log(mut self) -> Self {
         self.no_log = true;
+        self
+    }
+    /// Multi-line text (file content): `\n` and `\t` are allowed, up to [`MAX_TEXT`] bytes.
+    pub const fn multiline(mut self) -> Self {
+        self.multiline = true;
+        self
+    }
+    /// An integer from `min` to `max` (inclusive).
+    pub const fn range(mut self, min: i64, max: i64) -> Self {
+        self.range = Some((min, max));
         self
     }
 
@@ -173,7 +189,8 @@ fn validate_at(
             "Unsupported parameters for {scope}: {}. Supported parameters include: {}.",
             unknown
                 .iter()
-                .map(|k| format!("{prefix}{k}"))
+                .take(20)
+                .map(|k| format!("{prefix}{}", clip(k)))
                 .collect::<Vec<_>>()
                 .join(", "),
             supported.join(", ")
@@ -226,8 +243,164 @@ fn shown(p: &Param, v: &Value) -> String {
         return "(value hidden: no_log)".into();
     }
     match v {
-        Value::String(s) => format!("'{s}'"),
-        other => other.to_string(),
+        Value::String(s) => format!("'{}'", clip(s)),
+        other => clip(&other.to_string()),
+    }
+}
+
+/// Most characters of a value echoed in a message: a huge value must not make a huge result.
+pub const ECHO_MAX: usize = 80;
+
+/// `s` as it may be echoed in a message: at most [`ECHO_MAX`] characters, control characters
+/// escaped (a message is read on a terminal), and the full length said when cut.
+pub fn clip(s: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == ECHO_MAX {
+            out.push_str(&format!("… ({} bytes in all)", s.len()));
+            break;
+        }
+        if forbidden(c, false).is_some() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Longest single-line string value: PATH_MAX, far beyond any name, address or rule.
+pub const MAX_LINE: usize = 4096;
+/// Longest multi-line value (file content).
+pub const MAX_TEXT: usize = 1 << 20;
+/// Most items in one list.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// Why `c` may not appear in a value written to a configuration file, if it may not.
+///
+/// Every value ends up in a file that another program reads: zone XML, fapolicyd rules and trust
+/// lists, crypto-policy definitions, key=value configs. Refused are the characters that XML 1.0
+/// forbids (C0 controls, U+FFFE/U+FFFF), those a reader takes as the end of a line or of a C
+/// string (NUL, CR, VT, FF, the C1 controls with NEL, U+2028/U+2029 — Python's `splitlines`
+/// splits at all of them), the other noncharacters, and the format characters that make a human
+/// read a line in another order than the program does (bidirectional overrides and isolates).
+/// Tab and line feed are allowed only in multi-line content.
+pub fn forbidden(c: char, multiline: bool) -> Option<&'static str> {
+    let u = c as u32;
+    match c {
+        '\n' | '\t' if multiline => None,
+        '\0' => Some("a NUL character"),
+        '\n' => Some("a line break"),
+        '\r' => Some("a carriage return (read as a line break)"),
+        '\t' => Some("a tab"),
+        _ if u < 0x20 => Some("a control character"),
+        _ if (0x7f..=0x9f).contains(&u) => Some("a control character"),
+        '\u{2028}' | '\u{2029}' => Some("a Unicode line or paragraph separator"),
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            Some("a bidirectional override (text reads in another order than it is parsed)")
+        }
+        _ if (0xfdd0..=0xfdef).contains(&u) || u & 0xfffe == 0xfffe => {
+            Some("a Unicode noncharacter")
+        }
+        _ => None,
+    }
+}
+
+/// Refuse a string value that a configuration file cannot carry: see [`forbidden`]; also longer
+/// than [`MAX_LINE`] bytes (single-line) or [`MAX_TEXT`] (multi-line). `name` is the parameter.
+pub fn check_text(name: &str, s: &str, multiline: bool) -> Result<()> {
+    let max = if multiline { MAX_TEXT } else { MAX_LINE };
+    if s.len() > max {
+        return Err(Error::invalid(format!(
+            "{name} is {} bytes long; at most {max} are accepted",
+            s.len()
+        )));
+    }
+    if let Some((i, c, why)) = s
+        .chars()
+        .enumerate()
+        .find_map(|(i, c)| forbidden(c, multiline).map(|w| (i, c, w)))
+    {
+        return Err(Error::invalid(format!(
+            "{name} contains {why} (U+{:04X}) at character {}: no configuration file can carry \
+             it safely, got '{}'",
+            c as u32,
+            i + 1,
+            clip(s)
+        )));
+    }
+    Ok(())
+}
+
+/// An absolute path in canonical spelling: `//` and `/./` collapsed, no trailing `/`. A `..`
+/// component is refused: on a symbolic link it means something else than it seems, and no
+/// consumer (fapolicyd's trust list, a config path) matches the spelling.
+pub fn canonical_path(name: &str, s: &str) -> Result<String> {
+    if !s.starts_with('/') {
+        return Err(Error::invalid(format!(
+            "{name} must be an absolute path, got '{}'",
+            clip(s)
+        )));
+    }
+    let mut out = String::new();
+    for comp in s.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                return Err(Error::invalid(format!(
+                    "{name} must not contain '..' components, got '{}': name the path itself",
+                    clip(s)
+                )))
+            }
+            c => {
+                out.push('/');
+                out.push_str(c);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    if out.len() >= 4096 {
+        return Err(Error::invalid(format!(
+            "{name} is {} bytes long; a path has at most 4095 (PATH_MAX)",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// Check every string of a free-form value (keys too), single-line.
+fn check_tree(name: &str, v: &Value, depth: usize) -> Result<()> {
+    if depth > 32 {
+        return Err(Error::invalid(format!("{name} is nested too deeply")));
+    }
+    match v {
+        Value::String(s) => check_text(name, s, false),
+        Value::Array(a) => {
+            if a.len() > MAX_ITEMS {
+                return Err(Error::invalid(format!(
+                    "{name} has {} items; at most {MAX_ITEMS} are accepted",
+                    a.len()
+                )));
+            }
+            a.iter()
+                .enumerate()
+                .try_for_each(|(i, x)| check_tree(&format!("{name}[{i}]"), x, depth + 1))
+        }
+        Value::Object(o) => {
+            if o.len() > MAX_ITEMS {
+                return Err(Error::invalid(format!(
+                    "{name} has {} keys; at most {MAX_ITEMS} are accepted",
+                    o.len()
+                )));
+            }
+            o.iter().try_for_each(|(k, x)| {
+                check_text(&format!("a key of {name}"), k, false)?;
+                check_tree(&format!("{name}.{}", clip(k)), x, depth + 1)
+            })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -239,6 +412,15 @@ fn type_name(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "a dict",
+    }
+}
+
+/// A no_log parameter's error must not carry its value.
+fn hide(p: &Param, name: &str, e: Error) -> Error {
+    if p.no_log {
+        Error::invalid(format!("{name} is not valid (value hidden: no_log)"))
+    } else {
+        e
     }
 }
 
@@ -262,17 +444,21 @@ fn coerce(module: &str, name: &str, p: &Param, kind: &Kind, v: &Value) -> Result
     };
     match kind {
         Kind::Str => match v {
-            Value::String(_) => Ok(v.clone()),
+            Value::String(s) => {
+                check_text(name, s, p.multiline).map_err(|e| hide(p, name, e))?;
+                Ok(v.clone())
+            }
             // `mode: 0644`-style YAML numbers are meant as text.
             Value::Number(n) => Ok(Value::String(n.to_string())),
             _ => Err(wrong()),
         },
         Kind::Path => match v {
-            Value::String(s) if s.starts_with('/') && !s.contains('\0') => Ok(v.clone()),
-            Value::String(s) => Err(Error::invalid(format!(
-                "{name} must be an absolute path, got {}",
-                shown(p, &Value::String(s.clone()))
-            ))),
+            Value::String(s) => {
+                check_text(name, s, false).map_err(|e| hide(p, name, e))?;
+                canonical_path(name, s)
+                    .map(Value::String)
+                    .map_err(|e| hide(p, name, e))
+            }
             _ => Err(wrong()),
         },
         Kind::Bool => match v {
@@ -302,7 +488,13 @@ fn coerce(module: &str, name: &str, p: &Param, kind: &Kind, v: &Value) -> Result
                 .map(Value::from)
                 .map_err(|_| wrong()),
             _ => Err(wrong()),
-        },
+        }
+        .and_then(|n| match (p.range, n.as_i64()) {
+            (Some((lo, hi)), Some(x)) if x < lo || x > hi => Err(Error::invalid(format!(
+                "{name} must be from {lo} to {hi}, got {x}"
+            ))),
+            _ => Ok(n),
+        }),
         Kind::List(elem) => {
             let items: Vec<Value> = match v {
                 Value::Array(a) => a.clone(),
@@ -313,6 +505,12 @@ fn coerce(module: &str, name: &str, p: &Param, kind: &Kind, v: &Value) -> Result
                     .collect(),
                 _ => return Err(wrong()),
             };
+            if items.len() > MAX_ITEMS {
+                return Err(Error::invalid(format!(
+                    "{name} has {} items; at most {MAX_ITEMS} are accepted",
+                    items.len()
+                )));
+            }
             items
                 .iter()
                 .enumerate()
@@ -329,7 +527,11 @@ fn coerce(module: &str, name: &str, p: &Param, kind: &Kind, v: &Value) -> Result
                 }
             }
             _ => Err(wrong()),
-        },
+        }
+        .and_then(|m| {
+            check_tree(name, &m, 0).map_err(|e| hide(p, name, e))?;
+            Ok(m)
+        }),
         Kind::Dict(sub) => {
             let obj = match v {
                 Value::Object(o) => o.clone(),
@@ -363,9 +565,7 @@ fn check_choices(name: &str, p: &Param, v: &Value) -> Result<()> {
         Some(x) => Err(Error::invalid(format!(
             "value of {name} must be one of: {}, got: {}",
             p.choices.join(", "),
-            x.as_str()
-                .map(String::from)
-                .unwrap_or_else(|| x.to_string())
+            x.as_str().map(clip).unwrap_or_else(|| clip(&x.to_string()))
         ))),
     }
 }
@@ -539,6 +739,123 @@ mod tests {
         );
         let e = err(json!({"state": "enforcing", "defs": [{"state": "absent"}]}));
         assert_eq!(e, "missing required arguments: defs[0].name");
+    }
+
+    #[test]
+    fn characters_no_config_file_can_carry_are_refused_naming_the_parameter() {
+        for bad in [
+            "a\u{1}b",
+            "a\0b",
+            "a\u{1b}[31m",
+            "a\u{b}b",
+            "a\u{c}b",
+            "a\rb",
+            "a\nb",
+            "a\tb",
+            "a\u{85}b",
+            "a\u{7f}",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a\u{fffe}",
+            "a\u{ffff}",
+            "a\u{1fffe}",
+            "a\u{fdd0}",
+            "a\u{202e}b",
+            "a\u{2066}b",
+        ] {
+            let e = err(json!({"state": "enforcing", "items": ["ok", bad]}));
+            assert!(e.starts_with("items[1] contains "), "{bad:?}: {e}");
+            // the message shows the value escaped, never the raw character
+            assert!(!e.contains(bad), "{e}");
+            let e = err(json!({"state": "enforcing", "configfile": format!("/etc/{bad}")}));
+            assert!(e.starts_with("configfile contains "), "{e}");
+        }
+        for good in ["plain", "ünïcödé ✓", "a'b\"c", "日本", "a\u{a0}b"] {
+            assert!(
+                run(json!({"state": "enforcing", "items": [good]})).is_ok(),
+                "{good}"
+            );
+        }
+        // free-form dicts: keys and values, nested
+        const M: &[Param] = &[Param::new("m", Kind::Map)];
+        let e = validate(
+            "t",
+            M,
+            json!({"m": {"k": ["x", "a\nb"]}}).as_object().unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("m.k[1] contains a line break"), "{e}");
+        let e = validate("t", M, json!({"m": {"k\u{0}": 1}}).as_object().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("a key of m contains a NUL"), "{e}");
+    }
+
+    #[test]
+    fn multiline_text_allows_lf_and_tab_only() {
+        const T: &[Param] = &[Param::new("content", Kind::Str).multiline()];
+        let v = |c: &str| validate("t", T, json!({ "content": c }).as_object().unwrap());
+        assert!(v("a = b\n\tc = d\n").is_ok());
+        for bad in [
+            "a = b\rcipher = NULL",
+            "a\u{b}b",
+            "a\u{c}",
+            "a\u{1c}",
+            "a\u{85}",
+            "a\u{2028}",
+        ] {
+            assert!(v(bad).is_err(), "{bad:?}");
+        }
+        assert!(v(&"x".repeat(MAX_TEXT + 1)).is_err());
+        assert!(v(&"x".repeat(MAX_LINE + 1)).is_ok());
+    }
+
+    #[test]
+    fn lengths_and_ranges() {
+        let e = err(json!({"state": "enforcing", "items": ["x".repeat(MAX_LINE + 1)]}));
+        assert!(e.contains("bytes long"), "{e}");
+        let many: Vec<String> = (0..=MAX_ITEMS).map(|i| i.to_string()).collect();
+        assert!(err(json!({"state": "enforcing", "items": many})).contains("items"));
+        const R: &[Param] = &[Param::new("n", Kind::Int).range(1, 10)];
+        let v = |n: Value| validate("t", R, json!({ "n": n }).as_object().unwrap());
+        assert!(v(json!(1)).is_ok() && v(json!("10")).is_ok());
+        assert_eq!(
+            v(json!(0)).unwrap_err().to_string(),
+            "n must be from 1 to 10, got 0"
+        );
+        assert!(v(json!(i64::MAX)).is_err());
+    }
+
+    #[test]
+    fn echoed_values_are_cut() {
+        let e = err(json!({"state": "v".repeat(1 << 20)}));
+        assert!(e.len() < 400, "{}", e.len());
+        let e = err(json!({"state": "v".repeat(4000)}));
+        assert!(e.len() < 400, "{}", e.len());
+        assert!(e.contains("(4000 bytes in all)"), "{e}");
+        let e = err(json!({"state": "enforcing", "backup": ["x".repeat(1 << 20)]}));
+        assert!(e.len() < 400, "{}", e.len());
+        let mut o = serde_json::Map::new();
+        o.insert("k".repeat(1 << 20), json!(1));
+        o.insert("state".into(), json!("enforcing"));
+        let e = validate("t", SPEC, &o).unwrap_err().to_string();
+        assert!(e.len() < 1000, "{}", e.len());
+    }
+
+    #[test]
+    fn paths_are_canonical() {
+        let p = |s: &str| run(json!({"state": "enforcing", "configfile": s}));
+        assert_eq!(
+            p("//etc//selinux/./config/").unwrap()["configfile"],
+            "/etc/selinux/config"
+        );
+        assert_eq!(p("/").unwrap()["configfile"], "/");
+        for bad in ["/../../etc/passwd", "/etc/selinux/../passwd", "/a/.."] {
+            let e = p(bad).unwrap_err().to_string();
+            assert!(e.contains("'..'"), "{bad}: {e}");
+        }
+        assert!(p(&format!("/{}", "a/".repeat(2100))).is_err());
     }
 
     #[test]

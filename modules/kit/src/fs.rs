@@ -78,21 +78,81 @@ pub fn resolve_links(root: &Path, path: &Path) -> Result<PathBuf> {
     ))
 }
 
+/// The real path of `abs` (absolute, on the managed system whose root is `root`): every
+/// symbolic link of every component followed, `..` taken after each link as the kernel does,
+/// never above `root`. Components that do not exist are kept as they are.
+pub fn real_path(root: &Path, abs: &str) -> Result<String> {
+    let mut todo: Vec<String> = abs
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .rev()
+        .map(String::from)
+        .collect();
+    let mut done: Vec<String> = Vec::new();
+    let mut links = 0;
+    while let Some(c) = todo.pop() {
+        match c.as_str() {
+            "." => continue,
+            ".." => {
+                done.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let here = root.join(done.join("/")).join(&c);
+        match fs::symlink_metadata(&here) {
+            Ok(m) if m.file_type().is_symlink() => {
+                links += 1;
+                if links > 40 {
+                    return Err(Error::io(
+                        "resolve",
+                        &here,
+                        std::io::Error::other("too many levels of symbolic links"),
+                    ));
+                }
+                let target = fs::read_link(&here).map_err(|e| Error::io("read link", &here, e))?;
+                let t = target.to_string_lossy();
+                if t.starts_with('/') {
+                    done.clear();
+                }
+                todo.extend(
+                    t.split('/')
+                        .filter(|x| !x.is_empty())
+                        .rev()
+                        .map(String::from),
+                );
+            }
+            Ok(_) => done.push(c),
+            Err(e) if e.kind() == ErrorKind::NotFound => done.push(c),
+            Err(e) => return Err(Error::io("stat", &here, e)),
+        }
+    }
+    Ok(format!("/{}", done.join("/")))
+}
+
 /// Replace the file at `path` with `content` atomically:
-/// temp file in the same directory → same owner, mode and SELinux label as the file it replaces
-/// → fsync → rename over → fsync of the directory. A crash leaves either the old or the new file.
+/// temp file → same owner, mode and SELinux label as the file it replaces → fsync → rename over
+/// → fsync of the directory. A crash leaves either the old or the new file.
 pub fn write_atomic(path: &Path, content: &[u8], opts: WriteOptions) -> Result<Written> {
-    write_atomic_as(path, content, opts, None, None)
+    write_atomic_as(path, content, opts, None, None, None)
 }
 
 /// [`write_atomic`], but the new file gets `mode` and/or group `gid` whatever the replaced file
 /// had (as tools like fagenrules set them explicitly). Set on the temp file, before the rename.
+///
+/// The temp file is an unnamed `O_TMPFILE` in the target's directory where the file system
+/// supports it: a run killed while writing leaves nothing behind. It gets a name only for the
+/// instant between `linkat` and `rename` — in `staging` when given (a directory beside one whose
+/// consumer loads every file, as fapolicyd does trust.d), else beside the target, and always one
+/// no consumer's pattern matches (`.<name>.hardening-<pid>-<n>.tmp`). Temp files of earlier runs
+/// that were killed are removed by [`sweep`].
 pub fn write_atomic_as(
     path: &Path,
     content: &[u8],
     opts: WriteOptions,
     mode: Option<u32>,
     gid: Option<u32>,
+    staging: Option<&Path>,
 ) -> Result<Written> {
     let dir = path
         .parent()
@@ -101,6 +161,7 @@ pub fn write_atomic_as(
     let name = path
         .file_name()
         .ok_or_else(|| Error::io("write", path, std::io::Error::other("not a file name")))?;
+    check_name_len(path, name.as_bytes())?;
     let old = match fs::metadata(path) {
         Ok(m) if m.is_file() => Some(m),
         Ok(_) => {
@@ -118,47 +179,107 @@ pub fn write_atomic_as(
     } else {
         None
     };
+    // The named phase happens in `staging` only when it is on the target's file system.
+    let stage = match staging {
+        Some(s) => match (fs::metadata(s), fs::metadata(dir)) {
+            (Ok(a), Ok(b)) if a.dev() == b.dev() => s,
+            _ => dir,
+        },
+        None => dir,
+    };
 
     let mut written = Written::default();
     if opts.backup && old.is_some() {
         written.backup_file = Some(backup(path)?);
     }
 
-    let (tmp_path, mut tmp) = create_temp(dir, name.as_bytes())?;
+    let mut tmp = create_temp(dir, stage, name.as_bytes())?;
     let result = (|| {
-        tmp.write_all(content)
-            .map_err(|e| Error::io("write", &tmp_path, e))?;
+        let shown = tmp.shown().to_path_buf();
+        tmp.file
+            .write_all(content)
+            .map_err(|e| Error::io("write", &shown, e))?;
         match &old {
             Some(m) => {
-                std::os::unix::fs::fchown(&tmp, Some(m.uid()), Some(m.gid()))
-                    .map_err(|e| Error::io("chown", &tmp_path, e))?;
-                tmp.set_permissions(Permissions::from_mode(m.mode() & 0o7777))
-                    .map_err(|e| Error::io("chmod", &tmp_path, e))?;
+                std::os::unix::fs::fchown(&tmp.file, Some(m.uid()), Some(m.gid()))
+                    .map_err(|e| Error::io("chown", &shown, e))?;
+                tmp.file
+                    .set_permissions(Permissions::from_mode(m.mode() & 0o7777))
+                    .map_err(|e| Error::io("chmod", &shown, e))?;
             }
             None => tmp
+                .file
                 .set_permissions(Permissions::from_mode(opts.new_mode))
-                .map_err(|e| Error::io("chmod", &tmp_path, e))?,
+                .map_err(|e| Error::io("chmod", &shown, e))?,
         }
         if let Some(m) = mode {
-            tmp.set_permissions(Permissions::from_mode(m))
-                .map_err(|e| Error::io("chmod", &tmp_path, e))?;
+            tmp.file
+                .set_permissions(Permissions::from_mode(m))
+                .map_err(|e| Error::io("chmod", &shown, e))?;
         }
         if gid.is_some() {
-            std::os::unix::fs::fchown(&tmp, None, gid)
-                .map_err(|e| Error::io("chgrp", &tmp_path, e))?;
+            std::os::unix::fs::fchown(&tmp.file, None, gid)
+                .map_err(|e| Error::io("chgrp", &shown, e))?;
         }
         if let Some(label) = &label {
-            set_label(&tmp, &tmp_path, label)?;
+            set_label(&tmp.file, &shown, label)?;
         }
-        tmp.sync_all()
-            .map_err(|e| Error::io("fsync", &tmp_path, e))?;
-        fs::rename(&tmp_path, path).map_err(|e| Error::io("rename", path, e))?;
-        sync_dir(dir)
+        tmp.file
+            .sync_all()
+            .map_err(|e| Error::io("fsync", &shown, e))?;
+        let named = tmp.link(stage, name.as_bytes())?;
+        fs::rename(&named, path).map_err(|e| Error::io("rename", path, e))?;
+        tmp.named = None;
+        // From here on the file holds the new content, whatever fails next.
+        crate::note_changed();
+        sync_dir(dir)?;
+        if stage != dir {
+            sync_dir(stage)?;
+        }
+        Ok(())
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp_path);
+    if let Some(named) = &tmp.named {
+        let _ = fs::remove_file(named);
     }
     result.map(|()| written)
+}
+
+/// Longest file name (NAME_MAX).
+pub const NAME_MAX: usize = 255;
+
+fn check_name_len(path: &Path, name: &[u8]) -> Result<()> {
+    if name.len() > NAME_MAX {
+        return Err(Error::io(
+            "write",
+            path,
+            std::io::Error::other(format!(
+                "the file name is {} bytes long; file systems allow {NAME_MAX}",
+                name.len()
+            )),
+        ));
+    }
+    Ok(())
+}
+
+/// Validate a file name built from a task parameter (`param`): one path component, not `.` or
+/// `..`, no `/`, at most [`NAME_MAX`] bytes once `suffix` is added — so that check mode predicts
+/// what the real run can create.
+pub fn check_file_name(param: &str, name: &str, suffix: &str) -> Result<()> {
+    let full = format!("{name}{suffix}");
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+        return Err(Error::invalid(format!(
+            "{param} must be a file name (no '/', not '.' or '..'), got '{}'",
+            crate::args::clip(name)
+        )));
+    }
+    if full.len() > NAME_MAX {
+        return Err(Error::invalid(format!(
+            "{param} makes a file name of {} bytes ('{}'); file systems allow {NAME_MAX}",
+            full.len(),
+            crate::args::clip(&full)
+        )));
+    }
+    Ok(())
 }
 
 /// Remove a file (no error when it is already gone), optionally keeping a backup copy first.
@@ -169,6 +290,7 @@ pub fn remove(path: &Path, backup_first: bool) -> Result<Written> {
     }
     match fs::remove_file(path) {
         Ok(()) => {
+            crate::note_changed();
             sync_dir(path.parent().unwrap_or(Path::new("/")))?;
             Ok(written)
         }
@@ -186,17 +308,114 @@ pub fn create_dirs(path: &Path, mode: u32) -> Result<()> {
         .map_err(|e| Error::io("create directory", path, e))
 }
 
-fn create_temp(dir: &Path, name: &[u8]) -> Result<(PathBuf, File)> {
-    let pid = std::process::id();
+/// A temp file being written: unnamed (`O_TMPFILE`) or, where the file system has no
+/// `O_TMPFILE`, named from the start.
+struct Temp {
+    file: File,
+    dir: PathBuf,
+    /// Its name while it has one.
+    named: Option<PathBuf>,
+}
+
+impl Temp {
+    /// A path to name in messages.
+    fn shown(&self) -> &Path {
+        self.named.as_deref().unwrap_or(&self.dir)
+    }
+
+    /// Give the file a name in `stage` (nothing to do when it has one already).
+    fn link(&mut self, stage: &Path, name: &[u8]) -> Result<PathBuf> {
+        if let Some(p) = &self.named {
+            return Ok(p.clone());
+        }
+        for attempt in 0..100u32 {
+            let p = stage.join(temp_name(name, attempt));
+            let to = CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| Error::io("link", &p, ErrorKind::InvalidInput.into()))?;
+            // SAFETY: valid fd and NUL-terminated paths.
+            let mut rc = unsafe {
+                libc::linkat(
+                    self.file.as_raw_fd(),
+                    c"".as_ptr(),
+                    libc::AT_FDCWD,
+                    to.as_ptr(),
+                    libc::AT_EMPTY_PATH,
+                )
+            };
+            let mut err = std::io::Error::last_os_error();
+            if rc != 0 && matches!(err.raw_os_error(), Some(libc::ENOENT) | Some(libc::EPERM)) {
+                // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd does not.
+                let from = CString::new(format!("/proc/self/fd/{}", self.file.as_raw_fd()))
+                    .expect("no NUL");
+                // SAFETY: NUL-terminated paths.
+                rc = unsafe {
+                    libc::linkat(
+                        libc::AT_FDCWD,
+                        from.as_ptr(),
+                        libc::AT_FDCWD,
+                        to.as_ptr(),
+                        libc::AT_SYMLINK_FOLLOW,
+                    )
+                };
+                err = std::io::Error::last_os_error();
+            }
+            if rc == 0 {
+                self.named = Some(p.clone());
+                return Ok(p);
+            }
+            if err.raw_os_error() != Some(libc::EEXIST) {
+                return Err(Error::io("link temporary file into", stage, err));
+            }
+        }
+        Err(Error::io(
+            "link temporary file into",
+            stage,
+            std::io::Error::other("no free temporary name"),
+        ))
+    }
+}
+
+/// The marker every temp file name of the kit carries; [`sweep`] recognises them by it.
+const TEMP_MARK: &str = ".hardening-";
+
+fn temp_name(name: &[u8], attempt: u32) -> std::ffi::OsString {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut n = b".".to_vec();
+    // keep the temp name within NAME_MAX whatever the target's length
+    n.extend_from_slice(&name[..name.len().min(200)]);
+    n.extend_from_slice(
+        format!("{TEMP_MARK}{}-{nanos:x}{attempt}.tmp", std::process::id()).as_bytes(),
+    );
+    std::ffi::OsStr::from_bytes(&n).to_owned()
+}
+
+fn create_temp(dir: &Path, stage: &Path, name: &[u8]) -> Result<Temp> {
+    match OpenOptions::new()
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_TMPFILE | libc::O_CLOEXEC)
+        .open(dir)
+    {
+        Ok(file) => {
+            return Ok(Temp {
+                file,
+                dir: dir.to_path_buf(),
+                named: None,
+            })
+        }
+        // No O_TMPFILE on this file system (or kernel): a named temp file instead.
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EOPNOTSUPP) | Some(libc::EISDIR) | Some(libc::EINVAL)
+            ) => {}
+        Err(e) => return Err(Error::io("create temporary file in", dir, e)),
+    }
     for attempt in 0..100u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let mut tmp_name = b".".to_vec();
-        tmp_name.extend_from_slice(name);
-        tmp_name.extend_from_slice(format!(".hardening-{pid}-{nanos:x}{attempt}.tmp").as_bytes());
-        let tmp_path = dir.join(std::ffi::OsStr::from_bytes(&tmp_name));
+        let tmp_path = stage.join(temp_name(name, attempt));
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -204,16 +423,109 @@ fn create_temp(dir: &Path, name: &[u8]) -> Result<(PathBuf, File)> {
             .custom_flags(libc::O_CLOEXEC)
             .open(&tmp_path)
         {
-            Ok(f) => return Ok((tmp_path, f)),
+            Ok(file) => {
+                return Ok(Temp {
+                    file,
+                    dir: dir.to_path_buf(),
+                    named: Some(tmp_path),
+                })
+            }
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io("create temporary file in", dir, e)),
+            Err(e) => return Err(Error::io("create temporary file in", stage, e)),
         }
     }
     Err(Error::io(
         "create temporary file in",
-        dir,
+        stage,
         std::io::Error::other("no free temporary name"),
     ))
+}
+
+/// Temp files of this kit in `dir` left by runs that were killed (their process is gone).
+pub fn stale_temps(dir: &Path) -> Result<Vec<PathBuf>> {
+    let Some(names) = list_dir(dir)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for n in names {
+        let b = n.as_bytes();
+        let Some(s) = std::str::from_utf8(b).ok() else {
+            continue;
+        };
+        if !s.starts_with('.') || !s.ends_with(".tmp") {
+            continue;
+        }
+        let Some(at) = s.rfind(TEMP_MARK) else {
+            continue;
+        };
+        let Some(pid) = s[at + TEMP_MARK.len()..]
+            .split('-')
+            .next()
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let alive = pid > 0
+            && (unsafe { libc::kill(pid, 0) } == 0
+                || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM));
+        if !alive {
+            let p = dir.join(&n);
+            if fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The names in a directory; `None` when the directory does not exist. Any other failure —
+/// the directory unreadable, an entry that cannot be read — is an error: a listing that is
+/// silently short would be taken for the truth.
+pub fn list_dir(dir: &Path) -> Result<Option<Vec<std::ffi::OsString>>> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut out = Vec::new();
+    for e in rd {
+        let e = e.map_err(|e| Error::io("list", dir, e))?;
+        out.push(e.file_name());
+    }
+    out.sort();
+    Ok(Some(out))
+}
+
+/// [`list_dir`] as text: a name that is not UTF-8 is an error naming it (a consumer would load
+/// it, and no module can judge it).
+pub fn list_names(dir: &Path) -> Result<Option<Vec<String>>> {
+    let Some(names) = list_dir(dir)? else {
+        return Ok(None);
+    };
+    names
+        .into_iter()
+        .map(|n| {
+            n.into_string().map_err(|n| {
+                Error::io(
+                    "list",
+                    &dir.join(&n),
+                    std::io::Error::new(ErrorKind::InvalidData, "the file name is not UTF-8"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// Read a file's bytes; `None` when it does not exist, an error for any other failure.
+pub fn read_bytes_optional(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", path, e)),
+    }
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -381,6 +693,80 @@ mod tests {
     }
 
     #[test]
+    fn stale_temps_of_dead_runs_are_found_live_ones_kept() {
+        let d = tempfile::tempdir().unwrap();
+        // a pid that cannot exist (above pid_max) and ours (alive)
+        let dead = d.path().join(".config.hardening-2147483000-1a0.tmp");
+        let live = d
+            .path()
+            .join(format!(".config.hardening-{}-1a0.tmp", std::process::id()));
+        let other = d.path().join(".config.swp");
+        for p in [&dead, &live, &other] {
+            fs::write(p, "").unwrap();
+        }
+        assert_eq!(stale_temps(d.path()).unwrap(), vec![dead]);
+        assert!(stale_temps(&d.path().join("absent")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn listing_errors_are_errors_not_empty() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(list_dir(&d.path().join("absent")).unwrap().is_none());
+        let f = d.path().join("file");
+        fs::write(&f, "").unwrap();
+        // ENOTDIR: not "no entries"
+        assert!(list_dir(&f).is_err());
+        fs::write(d.path().join("b"), "").unwrap();
+        assert_eq!(
+            list_names(d.path()).unwrap().unwrap(),
+            vec!["b".to_string(), "file".to_string()]
+        );
+        fs::write(
+            d.path().join(std::ffi::OsStr::from_bytes(b"\xff.rules")),
+            "",
+        )
+        .unwrap();
+        assert!(list_names(d.path()).is_err());
+    }
+
+    #[test]
+    fn file_names_are_checked_before_check_mode_predicts() {
+        assert!(check_file_name("name", &"a".repeat(249), ".rules").is_ok());
+        let e = check_file_name("name", &"a".repeat(250), ".rules").unwrap_err();
+        assert!(e.to_string().contains("256 bytes"), "{e}");
+        for bad in ["", ".", "..", "a/b"] {
+            assert!(check_file_name("name", bad, "").is_err());
+        }
+        let d = tempfile::tempdir().unwrap();
+        let long = d.path().join("x".repeat(300));
+        assert!(write_atomic(&long, b"x", WriteOptions::default()).is_err());
+    }
+
+    #[test]
+    fn staging_keeps_the_named_phase_out_of_the_target_directory() {
+        let d = tempfile::tempdir().unwrap();
+        let trust = d.path().join("trust.d");
+        fs::create_dir(&trust).unwrap();
+        write_atomic_as(
+            &trust.join("app"),
+            b"x",
+            WriteOptions::default(),
+            None,
+            None,
+            Some(d.path()),
+        )
+        .unwrap();
+        let names = |p: &Path| -> Vec<_> {
+            fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect()
+        };
+        assert_eq!(names(&trust), vec![std::ffi::OsString::from("app")]);
+        assert_eq!(names(d.path()), vec![std::ffi::OsString::from("trust.d")]);
+    }
+
+    #[test]
     fn new_file_gets_new_mode() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("fresh");
@@ -443,6 +829,22 @@ mod tests {
         .unwrap();
         let r = resolve_links(root.path(), &root.path().join("etc/sysconfig-selinux")).unwrap();
         assert_eq!(r, root.path().join("etc/selinux/config"));
+    }
+
+    #[test]
+    fn real_path_follows_every_link_inside_root() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        fs::create_dir_all(r.join("usr/bin")).unwrap();
+        fs::write(r.join("usr/bin/prog"), "x").unwrap();
+        symlink("usr/bin", r.join("bin")).unwrap();
+        symlink("/usr", r.join("u")).unwrap();
+        symlink("../../../../../etc", r.join("usr/esc")).unwrap();
+        assert_eq!(real_path(r, "/bin/prog").unwrap(), "/usr/bin/prog");
+        assert_eq!(real_path(r, "/u/bin/prog").unwrap(), "/usr/bin/prog");
+        assert_eq!(real_path(r, "/usr/bin/prog").unwrap(), "/usr/bin/prog");
+        assert_eq!(real_path(r, "/usr/esc/passwd").unwrap(), "/etc/passwd");
+        assert_eq!(real_path(r, "/nope/x").unwrap(), "/nope/x");
     }
 
     #[test]

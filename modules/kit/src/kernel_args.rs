@@ -327,14 +327,13 @@ pub struct BootConfig {
 impl BootConfig {
     pub fn read(ctx: &Ctx) -> Result<BootConfig> {
         let mut entries = Vec::new();
-        if let Ok(dir) = std::fs::read_dir(ctx.path(ENTRIES_DIR)) {
-            for e in dir.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".conf") {
-                    let path = format!("{ENTRIES_DIR}/{name}");
-                    if let Some(text) = ctx.read(&path)? {
-                        entries.push((path, text));
-                    }
+        // An unreadable entries directory is an error, never "no entries": the module would
+        // then write no boot entry and report success.
+        for name in ctx.list(ENTRIES_DIR)?.unwrap_or_default() {
+            if name.ends_with(".conf") {
+                let path = format!("{ENTRIES_DIR}/{name}");
+                if let Some(text) = ctx.read(&path)? {
+                    entries.push((path, text));
                 }
             }
         }

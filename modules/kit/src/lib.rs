@@ -49,6 +49,10 @@ pub struct Ctx {
     /// `_ansible_diff`: include before/after in the result.
     pub diff_mode: bool,
     changed: Cell<bool>,
+    /// Warnings the kit itself adds to the result (stale temp files removed).
+    notes: std::cell::RefCell<Vec<String>>,
+    /// Directories already swept of stale temp files.
+    swept: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 impl Ctx {
@@ -60,6 +64,8 @@ impl Ctx {
             check_mode,
             diff_mode,
             changed: Cell::new(false),
+            notes: std::cell::RefCell::new(Vec::new()),
+            swept: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -71,14 +77,18 @@ impl Ctx {
             check_mode,
             diff_mode,
             changed: Cell::new(false),
+            notes: std::cell::RefCell::new(Vec::new()),
+            swept: std::cell::RefCell::new(Vec::new()),
         }
     }
 
-    /// Map an absolute path on the managed system to the path to open.
+    /// Map an absolute path on the managed system to the path to open. In a sandbox, `..` is
+    /// taken as the kernel takes it at `/`: it never climbs above the root, so no value can make
+    /// a test write outside its sandbox.
     pub fn path(&self, p: impl AsRef<Path>) -> PathBuf {
         let p = p.as_ref();
         if self.sandboxed {
-            self.root.join(p.strip_prefix("/").unwrap_or(p))
+            self.root.join(clamp(p))
         } else {
             p.to_path_buf()
         }
@@ -132,9 +142,56 @@ impl Ctx {
     ) -> Result<fs::Written> {
         let path = fs::resolve_links(&self.root, &self.path(abs))?;
         self.guard_write(&path)?;
-        let w = fs::write_atomic_as(&path, content, opts, mode, gid)?;
+        let parent = Path::new(abs).parent().unwrap_or(Path::new("/"));
+        self.sweep(&[parent.to_str().unwrap_or("/")])?;
+        let staging = LOADS_EVERY_FILE
+            .contains(&parent.to_str().unwrap_or(""))
+            .then(|| self.path(parent.parent().unwrap_or(Path::new("/"))));
+        let w = fs::write_atomic_as(&path, content, opts, mode, gid, staging.as_deref())?;
         self.mark_changed();
         Ok(w)
+    }
+
+    /// Names in a directory of the managed system (sorted); `None` when it does not exist, an
+    /// error when it cannot be listed. See [`fs::list_names`].
+    pub fn list(&self, abs: &str) -> Result<Option<Vec<String>>> {
+        fs::list_names(&self.path(abs))
+    }
+
+    /// Remove the temp files that killed runs of a module left in these directories of the
+    /// managed system (and in the staging directory of those whose consumer loads every file).
+    /// What was (in check mode: would be) removed becomes a warning of the result. Every write
+    /// sweeps its own directory; a module sweeps the others it manages even when it writes
+    /// nothing.
+    pub fn sweep(&self, dirs: &[&str]) -> Result<()> {
+        for d in dirs {
+            let mut all = vec![self.path(d)];
+            if LOADS_EVERY_FILE.contains(d) {
+                all.push(self.path(Path::new(d).parent().unwrap_or(Path::new("/"))));
+            }
+            for dir in all {
+                if self.swept.borrow().contains(&dir) {
+                    continue;
+                }
+                for t in fs::stale_temps(&dir)? {
+                    if !self.check_mode {
+                        fs::remove(&t, false)?;
+                        self.mark_changed();
+                    }
+                    self.notes.borrow_mut().push(format!(
+                        "{} the temporary file {} that an interrupted run left",
+                        if self.check_mode {
+                            "would remove"
+                        } else {
+                            "removed"
+                        },
+                        t.display()
+                    ));
+                }
+                self.swept.borrow_mut().push(dir);
+            }
+        }
+        Ok(())
     }
 
     /// Remove a file of the managed system (nothing when already absent).
@@ -157,6 +214,38 @@ impl Ctx {
         self.mark_changed();
         Ok(())
     }
+}
+
+/// Directories whose consumer loads every regular file in them, whatever its name (fapolicyd
+/// reads all of trust.d, dot-files included): the kit's temp files never get a name there.
+pub const LOADS_EVERY_FILE: &[&str] = &["/etc/fapolicyd/trust.d"];
+
+/// `p` as a relative path with every `..` resolved lexically and clamped at the root.
+pub fn clamp(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(x) => out.push(x),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// Record that the system was changed (a file replaced or removed), from wherever the change
+/// happened: a failure after it still reports `changed: true`.
+pub fn note_changed() {
+    CHANGED_SO_FAR.store(true, Ordering::SeqCst);
+    REPLACED.with(|r| r.set(true));
+}
+
+thread_local! {
+    /// [`note_changed`] of this thread's run (modules run on one thread; unit tests on many).
+    static REPLACED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// One before/after pair of the result's `diff`.
@@ -219,6 +308,9 @@ pub trait Module {
     const NAME: &'static str;
     const SPEC: &'static [Param];
     type Args: DeserializeOwned;
+    /// Directories the module writes in: swept of the temp files killed runs left (see
+    /// [`Ctx::sweep`]) on every run with valid arguments, check mode included (then reported only).
+    const DIRS: &'static [&'static str] = &[];
     fn run(ctx: &Ctx, args: Self::Args) -> Result<Outcome>;
 }
 
@@ -226,8 +318,37 @@ fn fqcn<M: Module>() -> String {
     format!("hardening.rhel.{}", M::NAME)
 }
 
+/// Longest failure message: a message is for a person; no value makes it huge.
+const MSG_MAX: usize = 16 * 1024;
+
 fn failure(msg: &str, changed: bool) -> Value {
+    let msg = if msg.len() > MSG_MAX {
+        let mut end = MSG_MAX;
+        while !msg.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}… (message cut at {MSG_MAX} bytes)", &msg[..end])
+    } else {
+        msg.to_string()
+    };
     json!({"failed": true, "changed": changed, "msg": msg})
+}
+
+/// `_ansible_check_mode` / `_ansible_diff`: Ansible's boolean spellings; anything else is refused
+/// (a check-mode run taken for a real one would change the host).
+fn internal_flag(obj: &Map<String, Value>, key: &str) -> std::result::Result<bool, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) => args::parse_bool(s)
+            .ok_or_else(|| format!("{key} must be a boolean, got '{}'", args::clip(s))),
+        Some(Value::Number(n)) if n.as_f64() == Some(1.0) => Ok(true),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Ok(false),
+        Some(other) => Err(format!(
+            "{key} must be a boolean, got {}",
+            args::clip(&other.to_string())
+        )),
+    }
 }
 
 /// Run a module on parsed arguments (the whole JSON object Ansible wrote) and build the result
@@ -236,12 +357,18 @@ pub fn execute<M: Module>(raw: &Value, sandbox: Option<&Path>) -> Value {
     let Some(obj) = raw.as_object() else {
         return failure("module arguments must be a JSON object", false);
     };
-    let flag = |k: &str| obj.get(k).and_then(Value::as_bool).unwrap_or(false);
-    let (check, diff) = (flag("_ansible_check_mode"), flag("_ansible_diff"));
+    let (check, diff) = match (
+        internal_flag(obj, "_ansible_check_mode"),
+        internal_flag(obj, "_ansible_diff"),
+    ) {
+        (Ok(c), Ok(d)) => (c, d),
+        (Err(e), _) | (_, Err(e)) => return failure(&e, false),
+    };
     let ctx = match sandbox {
         Some(root) => Ctx::sandbox(root, check, diff),
         None => Ctx::system(check, diff),
     };
+    REPLACED.with(|r| r.set(false));
     let validated = match args::validate(&fqcn::<M>(), M::SPEC, obj) {
         Ok(v) => v,
         Err(e) => return failure(&e.to_string(), false),
@@ -256,7 +383,7 @@ pub fn execute<M: Module>(raw: &Value, sandbox: Option<&Path>) -> Value {
             )
         }
     };
-    let mut result = match M::run(&ctx, typed) {
+    let mut result = match ctx.sweep(M::DIRS).and_then(|()| M::run(&ctx, typed)) {
         Ok(out) => {
             let mut r = out.values;
             r.insert("changed".into(), Value::Bool(out.changed || ctx.changed()));
@@ -267,15 +394,24 @@ pub fn execute<M: Module>(raw: &Value, sandbox: Option<&Path>) -> Value {
                     serde_json::to_value(out.diff).expect("diff serialises"),
                 );
             }
-            if !out.warnings.is_empty() {
-                r.insert("warnings".into(), json!(out.warnings));
+            let mut warnings = out.warnings;
+            warnings.extend(ctx.notes.take());
+            if !warnings.is_empty() {
+                r.insert("warnings".into(), json!(warnings));
             }
             if !out.facts.is_empty() {
                 r.insert("ansible_facts".into(), Value::Object(out.facts));
             }
             Value::Object(r)
         }
-        Err(e) => failure(&e.to_string(), ctx.changed()),
+        Err(e) => {
+            let mut f = failure(&e.to_string(), ctx.changed() || REPLACED.with(Cell::get));
+            let notes = ctx.notes.take();
+            if !notes.is_empty() {
+                f["warnings"] = json!(notes);
+            }
+            f
+        }
     };
     result["invocation"] = invocation;
     if let Some(root) = sandbox {
@@ -413,6 +549,46 @@ mod tests {
             .contains("(hardening.rhel.echo) module: wrd"));
         let r = execute::<Echo>(&json!(["not", "an", "object"]), None);
         assert_eq!(r["failed"], true);
+    }
+
+    #[test]
+    fn internal_flags_follow_ansibles_boolean_rules() {
+        for (v, check) in [
+            (json!("yes"), true),
+            (json!("1"), true),
+            (json!(1), true),
+            (json!("True"), true),
+            (json!("no"), false),
+            (json!(0), false),
+            (json!(null), false),
+        ] {
+            let r = execute::<Echo>(&json!({"word": "hi", "_ansible_check_mode": v}), None);
+            assert_eq!(r["changed"], !check, "{v}");
+        }
+        for v in [json!("maybe"), json!([true]), json!(2)] {
+            let r = execute::<Echo>(&json!({"word": "hi", "_ansible_check_mode": v}), None);
+            assert_eq!(r["failed"], true, "{v}");
+            assert!(r["msg"].as_str().unwrap().contains("_ansible_check_mode"));
+        }
+        let r = execute::<Echo>(&json!({"word": "hi", "_ansible_diff": "maybe"}), None);
+        assert_eq!(r["failed"], true);
+    }
+
+    #[test]
+    fn sandbox_paths_never_climb_above_the_root() {
+        let ctx = Ctx::sandbox(Path::new("/tmp/sb"), false, false);
+        assert_eq!(
+            ctx.path("/../../etc/passwd"),
+            Path::new("/tmp/sb/etc/passwd")
+        );
+        assert_eq!(ctx.path("/a/../../b"), Path::new("/tmp/sb/b"));
+        assert_eq!(ctx.path("/"), Path::new("/tmp/sb"));
+    }
+
+    #[test]
+    fn huge_failure_messages_are_cut() {
+        let f = failure(&"x".repeat(1 << 20), false);
+        assert!(f["msg"].as_str().unwrap().len() < MSG_MAX + 100);
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub struct Args {
 
 impl kit::Module for Selinux {
     const NAME: &'static str = "selinux";
+    const DIRS: &'static [&'static str] = &["/etc/selinux"];
     const SPEC: &'static [Param] = &[
         Param::new("state", Kind::Str)
             .required()
