@@ -117,15 +117,13 @@ fn mtime(path: &std::path::Path) -> Option<std::time::SystemTime> {
 /// The dracut files that add the fips module, with the newest modification time among them.
 fn dracut_fips_config(ctx: &Ctx) -> Result<(bool, Option<std::time::SystemTime>)> {
     let mut files = vec!["/etc/dracut.conf".to_string()];
-    if let Ok(dir) = std::fs::read_dir(ctx.path("/etc/dracut.conf.d")) {
-        let mut names: Vec<String> = dir
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+    let names = ctx.list("/etc/dracut.conf.d")?.unwrap_or_default();
+    files.extend(
+        names
+            .into_iter()
             .filter(|n| n.ends_with(".conf"))
-            .collect();
-        names.sort();
-        files.extend(names.into_iter().map(|n| format!("/etc/dracut.conf.d/{n}")));
-    }
+            .map(|n| format!("/etc/dracut.conf.d/{n}")),
+    );
     let (mut found, mut newest) = (false, None);
     for f in files {
         if ctx.read(&f)?.is_some_and(|t| adds_fips(&t)) {
@@ -139,14 +137,7 @@ fn dracut_fips_config(ctx: &Ctx) -> Result<(bool, Option<std::time::SystemTime>)
 /// Initramfs images of the installed kernels. An image built after the dracut configuration
 /// that adds fips carries it; otherwise `lsinitrd -m` (read-only) is asked.
 fn images(ctx: &Ctx, config: (bool, Option<std::time::SystemTime>)) -> Result<Vec<Image>> {
-    let mut kvers: Vec<String> = std::fs::read_dir(ctx.path(MODULES_DIR))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    kvers.sort();
+    let kvers: Vec<String> = ctx.list(MODULES_DIR)?.unwrap_or_default();
     let lsinitrd = cmd::exists(ctx, LSINITRD);
     let mut out = Vec::new();
     for kver in kvers {
@@ -188,13 +179,24 @@ fn boot_fs(ctx: &Ctx) -> Result<(bool, Option<String>)> {
         .ok()
         .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| source.rsplit('/').next().unwrap_or(&source).to_string());
-    let uuid = std::fs::read_dir(ctx.path(BY_UUID)).ok().and_then(|d| {
-        d.flatten().find_map(|e| {
-            let target = std::fs::read_link(e.path()).ok()?;
-            (target.file_name()?.to_string_lossy() == device)
-                .then(|| e.file_name().to_string_lossy().into_owned())
-        })
-    });
+    // an unreadable by-uuid directory must not pass for "no UUID": the boot= argument would
+    // silently be left out and the FIPS boot fail its integrity check
+    let mut uuid = None;
+    for name in ctx.list(BY_UUID)?.unwrap_or_default() {
+        let link = ctx.path(format!("{BY_UUID}/{name}"));
+        let target = match std::fs::read_link(&link) {
+            Ok(t) => t,
+            Err(e) if e.raw_os_error() == Some(22) => continue, // EINVAL: not a link
+            Err(e) => return Err(kit::Error::io("read link", &link, e)),
+        };
+        if target
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy() == device)
+        {
+            uuid = Some(name);
+            break;
+        }
+    }
     Ok((true, uuid))
 }
 

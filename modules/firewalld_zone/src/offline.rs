@@ -11,32 +11,26 @@ pub const LIB: &str = "/usr/lib/firewalld";
 pub const ETC: &str = "/etc/firewalld";
 pub const CONF: &str = "/etc/firewalld/firewalld.conf";
 
-fn xml_names(ctx: &Ctx, dir: &str) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(ctx.path(dir))
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .strip_suffix(".xml")
-                        .map(String::from)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+/// The `*.xml` definitions of a directory; one that cannot be listed is an error (a service
+/// taken for unknown, or a zone for absent, would be a wrong answer).
+fn xml_names(ctx: &Ctx, dir: &str) -> Result<Vec<String>> {
+    Ok(ctx
+        .list(dir)?
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|n| n.strip_suffix(".xml").map(String::from))
+        .collect())
 }
 
 /// Services, ipsets and ICMP types of /usr/lib/firewalld and /etc/firewalld, and the protocol
 /// names (and aliases) of /etc/protocols.
 pub fn read_known(ctx: &Ctx) -> Result<Known> {
-    let both = |kind: &str| {
-        let mut v = xml_names(ctx, &format!("{LIB}/{kind}"));
-        v.extend(xml_names(ctx, &format!("{ETC}/{kind}")));
+    let both = |kind: &str| -> Result<Vec<String>> {
+        let mut v = xml_names(ctx, &format!("{LIB}/{kind}"))?;
+        v.extend(xml_names(ctx, &format!("{ETC}/{kind}"))?);
         v.sort();
         v.dedup();
-        v
+        Ok(v)
     };
     let protocols = ctx
         .read("/etc/protocols")?
@@ -56,9 +50,9 @@ pub fn read_known(ctx: &Ctx) -> Result<Known> {
         })
         .collect();
     Ok(Known {
-        services: both("services"),
-        ipsets: both("ipsets"),
-        icmptypes: both("icmptypes"),
+        services: both("services")?,
+        ipsets: both("ipsets")?,
+        icmptypes: both("icmptypes")?,
         protocols,
     })
 }
@@ -109,7 +103,8 @@ pub fn check_name(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "name must be a zone name of 1-17 letters, digits, '_', '-', '+', '.', got '{name}'"
+            "name must be a zone name of 1-17 letters, digits, '_', '-', '+', '.', got '{}'",
+            kit::args::clip(name)
         )))
     }
 }

@@ -96,7 +96,7 @@ impl kit::Module for SecurityFacts {
     const NAME: &'static str = "security_facts";
     const SPEC: &'static [Param] = &[
         Param::new("gather_subset", Kind::List(&Kind::Str)).default(Default::EmptyList),
-        Param::new("gather_timeout", Kind::Int),
+        Param::new("gather_timeout", Kind::Int).range(1, 86400),
         Param::new("baseline", Kind::Dict(BASELINE_OPTS)),
     ];
     type Args = Args;
@@ -232,23 +232,21 @@ fn selinux_facts(ctx: &Ctx) -> Value {
     })
 }
 
-fn zone_names(ctx: &Ctx) -> Vec<String> {
+fn zone_names(ctx: &Ctx) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for dir in [
         format!("{}/zones", firewalld_zone::offline::LIB),
         format!("{}/zones", firewalld_zone::offline::ETC),
     ] {
-        if let Ok(d) = std::fs::read_dir(ctx.path(&dir)) {
-            for e in d.flatten() {
-                if let Some(n) = e.file_name().to_string_lossy().strip_suffix(".xml") {
-                    names.push(n.to_string());
-                }
+        for n in ctx.list(&dir)?.unwrap_or_default() {
+            if let Some(n) = n.strip_suffix(".xml") {
+                names.push(n.to_string());
             }
         }
     }
     names.sort();
     names.dedup();
-    names
+    Ok(names)
 }
 
 fn firewalld(ctx: &Ctx) -> Value {
@@ -274,7 +272,7 @@ fn firewalld(ctx: &Ctx) -> Value {
             None => Vec::new(),
         };
         let mut zones = Map::new();
-        let mut names = zone_names(ctx);
+        let mut names = zone_names(ctx)?;
         names.extend(runtime_zones.iter().cloned());
         names.sort();
         names.dedup();
@@ -315,26 +313,21 @@ fn fapolicyd(ctx: &Ctx) -> Value {
         let conf = ctx.read(fapolicyd_config::CONF)?.unwrap_or_default();
         let running =
             kit::service::running_pid(ctx, fapolicyd_trust::PID_FILE, "fapolicyd")?.is_some();
-        let mut rules: Vec<String> = std::fs::read_dir(ctx.path(fapolicyd_rules::compile::RULES_D))
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.ends_with(".rules"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        rules.sort();
+        let rules: Vec<String> = ctx
+            .list(fapolicyd_rules::compile::RULES_D)?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| n.ends_with(".rules"))
+            .collect();
         let count =
             |text: &str| fapolicyd_trust::parse(text, fapolicyd_trust::version_of(text)).len();
         let mut trust_entries = ctx
             .read(fapolicyd_trust::TRUST_FILE)?
             .map(|t| count(&t))
             .unwrap_or(0);
-        if let Ok(d) = std::fs::read_dir(ctx.path(fapolicyd_trust::TRUST_D)) {
-            for e in d.flatten() {
-                if let Ok(t) = std::fs::read_to_string(e.path()) {
-                    trust_entries += count(&t);
-                }
+        for name in ctx.list(fapolicyd_trust::TRUST_D)?.unwrap_or_default() {
+            if let Some(t) = ctx.read(&format!("{}/{name}", fapolicyd_trust::TRUST_D))? {
+                trust_entries += count(&t);
             }
         }
         Ok(json!({

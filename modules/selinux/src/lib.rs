@@ -85,10 +85,11 @@ fn check_policy_name(p: &str) -> Result<()> {
         && p.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if ok {
-        Ok(())
+        kit::fs::check_file_name("policy", p, "")
     } else {
         Err(Error::invalid(format!(
-            "policy must be the name of a policy directory under /etc/selinux (e.g. targeted, mls, minimum), got '{p}'"
+            "policy must be the name of a policy directory under /etc/selinux (e.g. targeted, mls, minimum), got '{}'",
+            kit::args::clip(p)
         )))
     }
 }
@@ -218,15 +219,13 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
             }
         },
     };
+    // an unreadable /etc/selinux must not read as "no policy installed"
     let mut installed = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(ctx.path(SELINUX_DIR)) {
-        for e in entries.flatten() {
-            if e.path().join("policy").is_dir() {
-                installed.push(e.file_name().to_string_lossy().into_owned());
-            }
+    for name in ctx.list(SELINUX_DIR)?.unwrap_or_default() {
+        if ctx.path(format!("{SELINUX_DIR}/{name}/policy")).is_dir() {
+            installed.push(name);
         }
     }
-    installed.sort();
     let boot_id = kit::boot::boot_id(ctx)?;
     let recorded_loaded = kit::boot::booted_value(ctx, LOADED_NOTE, &boot_id)?;
     let autorelabel_pending = ctx.path(AUTORELABEL).exists();
