@@ -281,6 +281,13 @@ pub fn scan(ctx: &Ctx, paths: &[String]) -> Result<Vec<Entry>> {
     let mut files = Vec::new();
     let root = ctx.path("/");
     for p in paths {
+        let real = kit::fs::real_path(&root, p)?;
+        if real != *p {
+            return Err(Error::invalid(format!(
+                "paths: {p} is reached through a symbolic link; fapolicyd matches the real \
+                 path, so name {real} instead"
+            )));
+        }
         let pp = ctx.path(p);
         match std::fs::symlink_metadata(&pp) {
             Ok(_) => {}
@@ -288,13 +295,6 @@ pub fn scan(ctx: &Ctx, paths: &[String]) -> Result<Vec<Entry>> {
                 return Err(Error::invalid(format!("paths: {p} does not exist")))
             }
             Err(e) => return Err(Error::io("stat", &pp, e)),
-        }
-        let real = kit::fs::real_path(&root, p)?;
-        if real != *p {
-            return Err(Error::invalid(format!(
-                "paths: {p} is reached through a symbolic link; fapolicyd matches the real \
-                 path, so name {real} instead"
-            )));
         }
         walk(ctx, p, &mut files)?;
     }
