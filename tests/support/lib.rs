@@ -4,6 +4,8 @@
 //! release binaries that ship in the collection), else from this workspace's target directory
 //! (`cargo build` first).
 
+pub mod fuzz;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

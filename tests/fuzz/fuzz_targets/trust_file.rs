@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| hardening_rhel_tests::fuzz::trust_file(data));
