@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs every tool the build and the tests need, idempotently, on a fresh Debian 12 machine
-# (as root): podman + runc + debootstrap, a Python venv with the pinned Ansible/Molecule
+# (as root): podman + runc + debootstrap, strace (fault injection), a Python venv with the pinned Ansible/Molecule
 # toolchain (incl. zig), cargo-zigbuild. Run by build.sh, test.sh and demo.sh.
 source "$(dirname "$0")/env.sh"
 
 mkdir -p "$CACHE"
 
 need_apt=()
-for pkg in podman runc debootstrap binutils e2fsprogs fdisk openssh-client; do
+for pkg in podman runc debootstrap binutils e2fsprogs fdisk openssh-client strace; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

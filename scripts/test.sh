@@ -28,6 +28,7 @@ step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "unit tests (cargo test)" cargo test --workspace --exclude hardening-rhel-tests
 step "build: release binaries (glibc $GLIBC) and collection artifact" bash scripts/build.sh
+# includes the generated bad-input suite, fault injection (strace) and the fuzz corpus replay
 step "integration tests: shipped binaries on sandbox roots" \
   env HARDENING_RHEL_BIN_DIR="$RELEASE_DIR" cargo test -p hardening-rhel-tests
 
@@ -68,6 +69,8 @@ step "execution environment context (ansible-builder create)" ee_context
 IMAGE=$(bash molecule/image/build.sh | tail -n 1)
 export HARDENING_TEST_IMAGE=$IMAGE
 echo "test image: $IMAGE"
+step "accepted values read back by their real consumers (firewalld, fapolicyd, crypto-policies reader)" \
+  bash tests/readback/run.sh "$IMAGE"
 HARDENING_TEST_IMAGE_NOPYTHON=$(bash molecule/image/build-nopython.sh "$IMAGE" | tail -n 1)
 export HARDENING_TEST_IMAGE_NOPYTHON
 echo "Python-free test image: $HARDENING_TEST_IMAGE_NOPYTHON"
