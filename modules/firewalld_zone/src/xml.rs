@@ -64,6 +64,22 @@ fn attrs_of(e: &BytesStart) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// An attribute firewalld's reader requires (`attrs["name"]`: a KeyError fails the zone).
+fn need<'a>(attrs: &'a [(String, String)], el: &str, name: &str) -> Result<&'a str, String> {
+    attrs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| format!("<{el}> without its {name} attribute"))
+}
+
+/// Add to a list as firewalld's reader does: a repeated item is ignored.
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
 fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> &'a str {
     attrs
         .iter()
@@ -82,6 +98,9 @@ impl Zone {
             ..Zone::default()
         };
         let mut seen_zone = false;
+        // the root element's depth: 0 before <zone>, 1 inside, and nothing may follow </zone>
+        let mut depth = 0usize;
+        let mut closed = false;
         // open elements: (element, depth-in-rule); text goes to short/description
         let mut stack: Vec<Element> = Vec::new();
         let mut text_of: Option<String> = None;
@@ -94,6 +113,15 @@ impl Zone {
                     let empty = matches!(ev, Event::Empty(_));
                     let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                     let attrs = attrs_of(e)?;
+                    if closed {
+                        return Err(format!("<{name}> after the end of the zone"));
+                    }
+                    if depth == 0 && name != "zone" {
+                        return Err(format!("<{name}> outside <zone>"));
+                    }
+                    if !empty {
+                        depth += 1;
+                    }
                     if !stack.is_empty() || (name == "rule" && !empty) {
                         let el = Element {
                             name,
@@ -108,8 +136,12 @@ impl Zone {
                         continue;
                     }
                     match name.as_str() {
+                        "zone" if seen_zone => return Err("a second <zone> element".into()),
                         "zone" => {
                             seen_zone = true;
+                            if empty {
+                                closed = true;
+                            }
                             zone.version = attr(&attrs, "version").to_string();
                             let t = attr(&attrs, "target");
                             zone.target = if t.is_empty() {
@@ -120,38 +152,66 @@ impl Zone {
                         }
                         "short" | "description" if !empty => text_of = Some(name),
                         "short" | "description" => {}
-                        "service" => zone.services.push(attr(&attrs, "name").into()),
-                        "port" => zone
-                            .ports
-                            .push((attr(&attrs, "port").into(), attr(&attrs, "protocol").into())),
-                        "protocol" => zone.protocols.push(attr(&attrs, "value").into()),
-                        "icmp-block" => zone.icmp_blocks.push(attr(&attrs, "name").into()),
+                        "service" => {
+                            push_unique(&mut zone.services, need(&attrs, &name, "name")?.into())
+                        }
+                        "port" => push_unique(
+                            &mut zone.ports,
+                            (
+                                need(&attrs, &name, "port")?.into(),
+                                need(&attrs, &name, "protocol")?.into(),
+                            ),
+                        ),
+                        "protocol" => {
+                            push_unique(&mut zone.protocols, need(&attrs, &name, "value")?.into())
+                        }
+                        "icmp-block" => {
+                            push_unique(&mut zone.icmp_blocks, need(&attrs, &name, "name")?.into())
+                        }
                         "masquerade" => zone.masquerade = true,
-                        "forward-port" => zone.forward_ports.push(ForwardPort {
-                            port: attr(&attrs, "port").into(),
-                            protocol: attr(&attrs, "protocol").into(),
-                            to_port: attr(&attrs, "to-port").into(),
-                            to_addr: attr(&attrs, "to-addr").into(),
-                        }),
-                        "source-port" => zone
-                            .source_ports
-                            .push((attr(&attrs, "port").into(), attr(&attrs, "protocol").into())),
+                        "forward-port" => push_unique(
+                            &mut zone.forward_ports,
+                            ForwardPort {
+                                port: need(&attrs, &name, "port")?.into(),
+                                protocol: need(&attrs, &name, "protocol")?.into(),
+                                to_port: attr(&attrs, "to-port").into(),
+                                to_addr: attr(&attrs, "to-addr").into(),
+                            },
+                        ),
+                        "source-port" => push_unique(
+                            &mut zone.source_ports,
+                            (
+                                need(&attrs, &name, "port")?.into(),
+                                need(&attrs, &name, "protocol")?.into(),
+                            ),
+                        ),
                         "rule" => zone.rules.push(Element {
                             name,
                             attrs,
                             children: Vec::new(),
                         }),
-                        "interface" => zone.interfaces.push(attr(&attrs, "name").into()),
+                        "interface" => {
+                            push_unique(&mut zone.interfaces, need(&attrs, &name, "name")?.into())
+                        }
                         "source" => {
                             let ipset = attr(&attrs, "ipset");
                             let mac = attr(&attrs, "mac");
-                            zone.sources.push(if !ipset.is_empty() {
-                                format!("ipset:{ipset}")
-                            } else if !mac.is_empty() {
-                                mac.to_string()
-                            } else {
-                                attr(&attrs, "address").to_string()
-                            });
+                            if ipset.is_empty()
+                                && mac.is_empty()
+                                && attr(&attrs, "address").is_empty()
+                            {
+                                return Err("<source> without address, mac or ipset".into());
+                            }
+                            push_unique(
+                                &mut zone.sources,
+                                if !ipset.is_empty() {
+                                    format!("ipset:{ipset}")
+                                } else if !mac.is_empty() {
+                                    mac.to_string()
+                                } else {
+                                    attr(&attrs, "address").to_string()
+                                },
+                            );
                         }
                         "icmp-block-inversion" => zone.icmp_block_inversion = true,
                         "forward" => zone.forward = true,
@@ -159,15 +219,25 @@ impl Zone {
                     }
                 }
                 Event::End(_) if !stack.is_empty() => {
+                    depth -= 1;
                     let done = stack.pop().expect("open element");
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(done),
                         None => zone.rules.push(done),
                     }
                 }
-                Event::End(_) => text_of = None,
+                Event::End(_) => {
+                    text_of = None;
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        closed = true;
+                    }
+                }
                 Event::Text(t) => {
                     let s = t.unescape().map_err(|e| e.to_string())?.into_owned();
+                    if depth == 0 && !s.trim().is_empty() {
+                        return Err("text outside <zone>".into());
+                    }
                     match text_of.as_deref() {
                         Some("short") => zone.short = s,
                         Some("description") => zone.description = s,
@@ -379,6 +449,30 @@ mod tests {
         d.target = "default".into();
         assert_eq!(d.to_xml().matches("<service name=\"ssh\"/>").count(), 1);
         assert!(d.to_xml().contains("<zone>\n"));
+    }
+
+    #[test]
+    fn what_firewalld_refuses_or_ignores_is_read_the_same_way() {
+        let head = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+        for bad in [
+            "<zone/><zone/>",
+            "<zone></zone><service name=\"ssh\"/>",
+            "<zone></zone>junk",
+            "<service name=\"ssh\"/><zone/>",
+            "<zone><service nQme=\"ssh\"/></zone>",
+            "<zone><port port=\"22\"/></zone>",
+            "<zone><source/></zone>",
+            "<zone><interface/></zone>",
+        ] {
+            assert!(Zone::parse(&format!("{head}{bad}")).is_err(), "{bad}");
+        }
+        // repeated items are ignored, as firewalld's reader does
+        let z = Zone::parse(&format!(
+            "{head}<zone><service name=\"ssh\"/><service name=\"ssh\"/><port port=\"1\" protocol=\"tcp\"/><port port=\"1\" protocol=\"tcp\"/></zone>"
+        ))
+        .unwrap();
+        assert_eq!(z.services, ["ssh"]);
+        assert_eq!(z.ports.len(), 1);
     }
 
     #[test]
