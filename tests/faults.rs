@@ -139,6 +139,32 @@ fn scenarios() -> Vec<Scenario> {
             args: json!({"name": "web", "short": "Web", "services": ["https"], "ports": ["8443/tcp"], "default": true}),
         },
         Scenario {
+            module: "fips",
+            setup: |sb| {
+                let entry = std::fs::read_to_string(
+                    hardening_rhel_tests::repo().join("tests/fixtures/boot/rhel9-entry.conf"),
+                )
+                .unwrap();
+                sb.with_crypto_policies()
+                    .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
+                    .copy(
+                        "molecule/image/rootfs/usr/bin/lsinitrd",
+                        "/usr/bin/lsinitrd",
+                    )
+                    .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"9.4\"\n")
+                    .file("/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro\n")
+                    .file("/etc/kernel/cmdline", "root=/dev/vda1 ro\n")
+                    .dir("/lib/modules/5.14.0-427.el9.x86_64")
+                    .file(
+                        "/boot/loader/entries/abc-5.14.0-427.el9.x86_64.conf",
+                        &entry.replace("KVER", "5.14.0-427.el9.x86_64"),
+                    );
+                assert_eq!(sb.tool("/usr/bin/dracut", &["-f", "--regenerate-all"]).0, 0);
+                sb.clear_calls();
+            },
+            args: json!({"state": "enabled"}),
+        },
+        Scenario {
             module: "crypto_policy",
             setup: |sb| {
                 sb.with_crypto_policies();
@@ -353,9 +379,16 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
                     let failed = v["failed"] == true;
                     let changed = v["changed"] == true;
                     if got != old && !changed {
+                        let differ: Vec<_> = got
+                            .keys()
+                            .chain(old.keys())
+                            .filter(|p| got.get(*p) != old.get(*p))
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect();
                         problems.push(format!(
-                            "{}: {what}: the tree changed but changed is false: {v}",
-                            s.module
+                            "{}: {what}: {differ:?} changed but changed is false: {}",
+                            s.module, &v["msg"]
                         ));
                     }
                     if !failed && got != new {

@@ -300,12 +300,28 @@ pub fn remove(path: &Path, backup_first: bool) -> Result<Written> {
 }
 
 /// Create a directory chain with `mode` for the directories it creates.
+/// Creating one is a change of the system, whatever fails next.
 pub fn create_dirs(path: &Path, mode: u32) -> Result<()> {
-    fs::DirBuilder::new()
+    if path.is_dir() {
+        return Ok(());
+    }
+    // the first missing ancestor: once it exists, something was created
+    let mut first = path;
+    while let Some(p) = first.parent() {
+        if p.as_os_str().is_empty() || p.exists() {
+            break;
+        }
+        first = p;
+    }
+    let r = fs::DirBuilder::new()
         .recursive(true)
         .mode(mode)
         .create(path)
-        .map_err(|e| Error::io("create directory", path, e))
+        .map_err(|e| Error::io("create directory", path, e));
+    if first.is_dir() {
+        crate::note_changed();
+    }
+    r
 }
 
 /// A temp file being written: unnamed (`O_TMPFILE`) or, where the file system has no
