@@ -48,9 +48,11 @@ impl kit::Module for FapolicydConfig {
         let systemd = service::systemd_running(ctx);
         let stop = args.service.as_deref() == Some("stopped") && pid.is_some();
         let start = args.service.as_deref() == Some("started") && pid.is_none();
-        let enable_to = args
-            .enabled
-            .filter(|e| *e != service::unit_enabled(ctx, UNIT, "multi-user.target"));
+        let enabled_now = match args.enabled {
+            Some(_) => service::unit_enabled(ctx, UNIT, "multi-user.target")?,
+            None => false,
+        };
+        let enable_to = args.enabled.filter(|e| *e != enabled_now);
         if changed && !ctx.check_mode {
             let w = ctx.write(
                 CONF,

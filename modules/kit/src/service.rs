@@ -30,10 +30,14 @@ pub fn systemd_running(ctx: &Ctx) -> bool {
 
 /// Whether `unit` is enabled for `target` (its link in /etc/systemd/system/<target>.wants), read
 /// natively, as `systemctl is-enabled` would report `enabled` for a unit installed by WantedBy=.
-pub fn unit_enabled(ctx: &Ctx, unit: &str, target: &str) -> bool {
-    ctx.path(format!("/etc/systemd/system/{target}.wants/{unit}"))
-        .symlink_metadata()
-        .is_ok()
+/// A link that cannot be examined is an error, not "disabled".
+pub fn unit_enabled(ctx: &Ctx, unit: &str, target: &str) -> Result<bool> {
+    let p = ctx.path(format!("/etc/systemd/system/{target}.wants/{unit}"));
+    match p.symlink_metadata() {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(crate::Error::io("stat", &p, e)),
+    }
 }
 
 /// `systemctl <verb> <unit>` (start, stop, enable, disable). `enable`/`disable` also work
