@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing benchmark — not a timed test, not part of .ci/run.
 # Every target of tests/fuzz (cargo-fuzz + libFuzzer, nightly) runs RUNS executions (default ten
-# million), two targets at a time, seeded with the repository's fixtures and the kept corpus.
+# million), JOBS (default 2) targets at a time, seeded with the repository's fixtures and the kept corpus.
 # A crash fails the run and is copied to tests/fuzz/regressions/<target>/ (replayed by
 # tests/fuzz_replay.rs in .ci/run, on stable). Afterwards each corpus is minimised
 # (cargo fuzz cmin) into tests/fuzz/corpus/<target>/. Prints one line per target:
 #   target  executions  seconds  executions/s  corpus  crashes
-# Usage: scripts/fuzz.sh [target ...]     RUNS=N to change the count.
+# Usage: scripts/fuzz.sh [target ...]     RUNS=N to change the count, MAX_TIME=S to stop each
+# target after S seconds (its executions so far are reported), JOBS=N targets at a time.
 source "$(dirname "$0")/env.sh"
 cd "$REPO"
 RUNS=${RUNS:-10000000}
@@ -53,7 +54,8 @@ one() { # one TARGET: fuzz, minimise, report
   seeds "$t" "$w/seeds"
   local t0=$(date +%s) rc=0
   cargo +nightly fuzz run --fuzz-dir "$FUZZ_DIR" -O "$t" "$w/corpus" "$w/seeds" -- \
-    -runs="$RUNS" -print_final_stats=1 -artifact_prefix="$w/" >"$w/log" 2>&1 || rc=$?
+    -runs="$RUNS" ${MAX_TIME:+-max_total_time=$MAX_TIME} -print_final_stats=1 \
+    -artifact_prefix="$w/" >"$w/log" 2>&1 || rc=$?
   local secs=$(( $(date +%s) - t0 ))
   local execs; execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log" | tail -n 1)
   local crashes=0 f
@@ -61,24 +63,28 @@ one() { # one TARGET: fuzz, minimise, report
     [ -e "$f" ] || continue
     mkdir -p "$FUZZ_DIR/regressions/$t"; cp "$f" "$FUZZ_DIR/regressions/$t/"; crashes=$((crashes + 1))
   done
-  [ "$rc" -eq 0 ] || [ "$crashes" -gt 0 ] || { tail -n 30 "$w/log"; crashes="run failed ($rc)"; }
+  local note=""
+  # a run stopped with SIGINT (or by MAX_TIME) prints its stats: executions so far, no crash
+  grep -q 'run interrupted' "$w/log" && note=" (interrupted)"
+  [ "$rc" -eq 0 ] || [ "$crashes" -gt 0 ] || [ -n "$note" ] || { tail -n 30 "$w/log"; crashes="run failed ($rc)"; }
   # keep a minimal corpus (seeds included) in the repository: cmin minimises in place
   cp "$w/seeds/"* "$w/corpus/" 2>/dev/null || true
   cargo +nightly fuzz cmin --fuzz-dir "$FUZZ_DIR" -O "$t" "$w/corpus" >"$w/cmin.log" 2>&1 || true
   if [ -n "$(ls -A "$w/corpus")" ]; then
     rm -rf "$FUZZ_DIR/corpus/$t"; mkdir -p "$FUZZ_DIR/corpus/$t"; cp "$w/corpus/"* "$FUZZ_DIR/corpus/$t/"
   fi
-  printf '%-18s %10s %6d s %8d/s %5d inputs  crashes: %s\n' "$t" "${execs:-?}" "$secs" \
+  printf '%-18s %10s %6d s %8d/s %5d inputs  crashes: %s%s\n' "$t" "${execs:-?}" "$secs" \
     "$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "$(ls "$FUZZ_DIR/corpus/$t" | wc -l)" "$crashes" \
-    | tee "$w/result"
+    "$note" | tee "$w/result"
 }
 
-log "fuzzing ${#targets[@]} targets, $RUNS executions each, two at a time"
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  one "${targets[i]}" &
-  [ -n "${targets[i+1]:-}" ] && one "${targets[i+1]}" &
-  wait
+JOBS=${JOBS:-2}
+log "fuzzing ${#targets[@]} targets, $RUNS executions each, $JOBS at a time"
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  one "$t" &
 done
+wait
 log "results"
 cat "$WORK"/*/result
 ! grep -q 'crashes: [^0]' "$WORK"/*/result
