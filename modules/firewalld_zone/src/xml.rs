@@ -50,15 +50,49 @@ pub struct Zone {
     pub forward: bool,
 }
 
+/// Characters XML 1.0 forbids (firewalld's expat reader refuses the file: "not well-formed").
+fn xml_chars(s: &str) -> Result<(), String> {
+    match s.chars().find(|&c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    }) {
+        Some(c) => Err(format!(
+            "the character U+{:04X}, which XML forbids",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Raw (escaped) XML text as a parser hands it on: line ends normalised (`\r\n` and `\r` are
+/// `\n`), then unescaped.
+fn text_value(raw: &[u8]) -> Result<String, String> {
+    let raw = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
+    let norm = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let v = quick_xml::escape::unescape(&norm)
+        .map_err(|e| e.to_string())?
+        .into_owned();
+    xml_chars(&v)?;
+    Ok(v)
+}
+
 fn attrs_of(e: &BytesStart) -> Result<Vec<(String, String)>, String> {
     e.attributes()
         .map(|a| {
             let a = a.map_err(|err| err.to_string())?;
             let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-            let value = a
-                .unescape_value()
-                .map_err(|err| err.to_string())?
-                .into_owned();
+            // attribute-value normalisation: a literal tab or line end is a blank
+            let raw: Vec<u8> = a
+                .value
+                .iter()
+                .map(|&b| {
+                    if matches!(b, b'\t' | b'\n' | b'\r') {
+                        b' '
+                    } else {
+                        b
+                    }
+                })
+                .collect();
+            let value = text_value(&raw)?;
             Ok((key, value))
         })
         .collect()
@@ -92,7 +126,8 @@ impl Zone {
     /// Read a zone file.
     pub fn parse(text: &str) -> Result<Zone, String> {
         let mut reader = Reader::from_str(text);
-        reader.config_mut().trim_text(true);
+        // text is taken as firewalld's reader takes it: verbatim, each line end a blank
+        reader.config_mut().trim_text(false);
         let mut zone = Zone {
             target: "default".into(),
             ..Zone::default()
@@ -150,7 +185,14 @@ impl Zone {
                                 t.to_string()
                             };
                         }
-                        "short" | "description" if !empty => text_of = Some(name),
+                        "short" | "description" if !empty => {
+                            if name == "short" {
+                                zone.short.clear();
+                            } else {
+                                zone.description.clear();
+                            }
+                            text_of = Some(name)
+                        }
                         "short" | "description" => {}
                         "service" => {
                             push_unique(&mut zone.services, need(&attrs, &name, "name")?.into())
@@ -233,14 +275,25 @@ impl Zone {
                         closed = true;
                     }
                 }
-                Event::Text(t) => {
-                    let s = t.unescape().map_err(|e| e.to_string())?.into_owned();
+                Event::Text(_) | Event::CData(_) => {
+                    let s = match &ev {
+                        Event::Text(t) => text_value(t.as_ref())?,
+                        Event::CData(c) => {
+                            let v = String::from_utf8(c.to_vec()).map_err(|e| e.to_string())?;
+                            let v = v.replace("\r\n", "\n").replace('\r', "\n");
+                            xml_chars(&v)?;
+                            v
+                        }
+                        _ => unreachable!(),
+                    };
                     if depth == 0 && !s.trim().is_empty() {
                         return Err("text outside <zone>".into());
                     }
+                    // firewalld: `self._element += content.replace('\n', ' ')`
+                    let s = s.replace('\n', " ");
                     match text_of.as_deref() {
-                        Some("short") => zone.short = s,
-                        Some("description") => zone.description = s,
+                        Some("short") => zone.short.push_str(&s),
+                        Some("description") => zone.description.push_str(&s),
                         _ => {}
                     }
                 }
@@ -342,9 +395,11 @@ fn uniq<T: PartialEq>(items: &[T]) -> Vec<&T> {
 }
 
 fn text_escape(s: &str) -> String {
+    // a CR written raw would be read back as a line end (a blank): keep it a reference
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('\r', "&#13;")
 }
 
 /// Python's `saxutils.quoteattr`: double quotes, unless the value has `"` and no `'`.
@@ -465,6 +520,20 @@ mod tests {
             "<zone><interface/></zone>",
         ] {
             assert!(Zone::parse(&format!("{head}{bad}")).is_err(), "{bad}");
+        }
+        // text as firewalld reads it: verbatim, line ends as blanks, CDATA too; no forbidden
+        // characters (found by the fuzzer: a description with U+0017 and a trailing CR)
+        let z = Zone::parse(&format!(
+            "{head}<zone>\n  <short> Web\r\nsite </short><description><![CDATA[a<b]]> &amp; c</description></zone>"
+        ))
+        .unwrap();
+        assert_eq!(z.short, " Web site ");
+        assert_eq!(z.description, "a<b & c");
+        for bad in ["\u{17}", "\u{0}", "&#1;", "\u{ffff}"] {
+            let doc = format!("{head}<zone><description>x{bad}</description></zone>");
+            assert!(Zone::parse(&doc).is_err(), "{bad:?}");
+            let doc = format!("{head}<zone><service name=\"x{bad}\"/></zone>");
+            assert!(Zone::parse(&doc).is_err(), "{bad:?}");
         }
         // repeated items are ignored, as firewalld's reader does
         let z = Zone::parse(&format!(
