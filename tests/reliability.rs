@@ -14,17 +14,7 @@ fn failed_with<'a>(v: &'a Value, needle: &str) -> &'a str {
 
 fn fapolicyd_host() -> Sandbox {
     let sb = Sandbox::new();
-    sb.file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n")
-        .file("/etc/group", "root:x:0:\nfapolicyd:x:996:\n")
-        .copy(
-            "tests/fixtures/fapolicyd/fapolicyd.conf.debian",
-            "/etc/fapolicyd/fapolicyd.conf",
-        )
-        .file(
-            "/etc/fapolicyd/rules.d/90-deny.rules",
-            "deny perm=execute all : all\n",
-        )
-        .dir("/etc/fapolicyd/trust.d");
+    sb.with_fapolicyd();
     sb
 }
 
