@@ -54,30 +54,6 @@ pub struct Written {
     pub backup_file: Option<PathBuf>,
 }
 
-/// Follow symbolic links at `path` (as Ansible's atomic_move does) without leaving `root`:
-/// absolute link targets are taken relative to `root`.
-pub fn resolve_links(root: &Path, path: &Path) -> Result<PathBuf> {
-    let mut p = path.to_path_buf();
-    for _ in 0..40 {
-        match fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let target = fs::read_link(&p).map_err(|e| Error::io("read link", &p, e))?;
-                p = if target.is_absolute() {
-                    root.join(target.strip_prefix("/").unwrap_or(&target))
-                } else {
-                    p.parent().unwrap_or(Path::new("/")).join(target)
-                };
-            }
-            _ => return Ok(p),
-        }
-    }
-    Err(Error::io(
-        "resolve",
-        path,
-        std::io::Error::other("too many levels of symbolic links"),
-    ))
-}
-
 /// The real path of `abs` (absolute, on the managed system whose root is `root`): every
 /// symbolic link of every component followed, `..` taken after each link as the kernel does,
 /// never above `root`. Components that do not exist are kept as they are.
@@ -843,8 +819,18 @@ mod tests {
             root.path().join("etc/sysconfig-selinux"),
         )
         .unwrap();
-        let r = resolve_links(root.path(), &root.path().join("etc/sysconfig-selinux")).unwrap();
-        assert_eq!(r, root.path().join("etc/selinux/config"));
+        let r = real_path(root.path(), "/etc/sysconfig-selinux").unwrap();
+        assert_eq!(r, "/etc/selinux/config");
+        // a relative link never climbs above the root either
+        symlink(
+            "../../../../../etc/selinux/config",
+            root.path().join("etc/up"),
+        )
+        .unwrap();
+        assert_eq!(
+            real_path(root.path(), "/etc/up").unwrap(),
+            "/etc/selinux/config"
+        );
     }
 
     #[test]

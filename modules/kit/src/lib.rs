@@ -140,9 +140,11 @@ impl Ctx {
         mode: Option<u32>,
         gid: Option<u32>,
     ) -> Result<fs::Written> {
-        let path = fs::resolve_links(&self.root, &self.path(abs))?;
+        // symbolic links followed as Ansible's atomic_move does, never above the root
+        let real = fs::real_path(&self.root, abs)?;
+        let path = self.path(&real);
         self.guard_write(&path)?;
-        let parent = Path::new(abs).parent().unwrap_or(Path::new("/"));
+        let parent = Path::new(&real).parent().unwrap_or(Path::new("/"));
         self.sweep(&[parent.to_str().unwrap_or("/")])?;
         let staging = LOADS_EVERY_FILE
             .contains(&parent.to_str().unwrap_or(""))
@@ -174,7 +176,10 @@ impl Ctx {
                     continue;
                 }
                 for t in fs::stale_temps(&dir)? {
-                    if !self.check_mode {
+                    if self.check_mode {
+                        // check mode predicts the real run: it would change the system
+                        self.changed.set(true);
+                    } else {
                         fs::remove(&t, false)?;
                         self.mark_changed();
                     }
