@@ -157,7 +157,11 @@ fn stale_temp_files_of_killed_runs_are_removed_by_the_next_run() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("app")]);
-    // a run with nothing to write still sweeps its directories
+    // a run with nothing to write still sweeps its directories; check mode predicts it exactly
+    let nothing = json!({"name": "90-deny", "rules": ["deny perm=execute all : all"], "compile": false, "_ansible_check_mode": true});
+    let r = sb.run("fapolicyd_rules", nothing);
+    assert_eq!(r["changed"], true, "check mode predicts the removal: {r}");
+    assert!(sb.exists(&stale[1]));
     let r = sb.run(
         "fapolicyd_rules",
         json!({"name": "90-deny", "rules": ["deny perm=execute all : all"], "compile": false}),
