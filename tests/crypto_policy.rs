@@ -448,3 +448,117 @@ fn backup_keeps_replaced_and_removed_definitions() {
     );
     assert!(!sb.exists("/etc/crypto-policies/policies/modules/NEW.pmod"));
 }
+
+// ---- lockout guard (over SSH as the sandbox's /proc makes it look) ----
+
+use hardening_rhel_tests::{rsa_key, ED25519_KEY};
+
+/// sshd on port 2222, the user `admin` with these authorized keys, host keys ECDSA + Ed25519.
+fn ssh_host(keys: &[String]) -> Sandbox {
+    let sb = host(false);
+    sb.over_ssh("admin", 1000, 2222)
+        .file(
+            "/etc/ssh/sshd_config",
+            "Port 2222\nInclude /etc/ssh/sshd_config.d/*.conf\n",
+        )
+        .file(
+            "/etc/ssh/sshd_config.d/50-redhat.conf",
+            "Include /etc/crypto-policies/back-ends/opensshserver.config\n",
+        )
+        .file(
+            "/etc/ssh/ssh_host_ecdsa_key.pub",
+            hardening_rhel_tests::ECDSA_KEY,
+        )
+        .file("/etc/ssh/ssh_host_ed25519_key.pub", ED25519_KEY)
+        .file(
+            "/home/admin/.ssh/authorized_keys",
+            &(keys.join("\n") + "\n"),
+        );
+    sb
+}
+
+#[test]
+fn lockout_future_with_only_rsa2048_keys_is_refused_in_check_mode_too() {
+    let sb = ssh_host(&[rsa_key(2048)]);
+    let before = sb.snapshot();
+    for check in [true, false] {
+        let r = sb.run(
+            "crypto_policy",
+            json!({"policy": "FUTURE", "_ansible_check_mode": check}),
+        );
+        assert_eq!(r["failed"], true, "{r}");
+        let msg = r["msg"].as_str().unwrap();
+        for want in [
+            "lockout guard",
+            "10.0.0.10",
+            "port 2222",
+            "/home/admin/.ssh/authorized_keys:1 ssh-rsa (2048 bits): RSA 2048 bits < RequiredRSASize 3072",
+            "allow_lockout",
+        ] {
+            assert!(msg.contains(want), "{want}: {msg}");
+        }
+        assert_eq!(r["changed"], false);
+    }
+    sb.assert_unchanged(&before);
+    assert!(calls(&sb).is_empty(), "the tool never ran");
+
+    // the override goes through, says so, and the check says overridden
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "allow_lockout": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "overridden");
+    assert!(r["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("allow_lockout: true"));
+    assert_eq!(sb.read("/etc/crypto-policies/config").unwrap(), "FUTURE\n");
+}
+
+#[test]
+fn lockout_one_usable_key_passes_and_the_connection_is_reported() {
+    let sb = ssh_host(&[rsa_key(2048), rsa_key(4096)]);
+    let r = sb.run("crypto_policy", json!({"policy": "FUTURE"}));
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+    assert_eq!(r["lockout_connection"]["peer"], "10.0.0.10");
+    assert_eq!(r["lockout_connection"]["local_port"], 2222);
+    assert_eq!(r["lockout_connection"]["user"], "admin");
+    assert_eq!(r["lockout_connection"]["found_by"], "socket");
+    // nothing to change: still over SSH, still passed
+    let r = sb.run("crypto_policy", json!({"policy": "FUTURE"}));
+    assert_eq!(r["changed"], false);
+    assert_eq!(r["lockout_check"], "passed");
+}
+
+#[test]
+fn lockout_not_over_ssh_is_not_guarded_but_warned() {
+    let sb = host(false);
+    sb.file("/etc/ssh/sshd_config", "Port 22\n");
+    let r = sb.run("crypto_policy", json!({"policy": "FUTURE"}));
+    ok(&r);
+    assert_eq!(r["lockout_check"], "not_over_ssh");
+}
+
+#[test]
+fn lockout_a_custom_policy_of_the_same_task_is_judged_as_written() {
+    // a custom policy that keeps only Ed25519, for a user with ECDSA keys only
+    let sb = ssh_host(&[hardening_rhel_tests::ECDSA_KEY.to_string()]);
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "EDONLY", "custom_policies": [{"name": "EDONLY", "content": "sign = EDDSA-ED25519\nmin_rsa_size = 2048\n"}]}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("ecdsa-sha2-nistp256 is not in PubkeyAcceptedAlgorithms"),
+        "{r}"
+    );
+    assert!(
+        !sb.exists("/etc/crypto-policies/policies/EDONLY.pol"),
+        "nothing written"
+    );
+}

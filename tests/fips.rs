@@ -486,3 +486,49 @@ fn enable_without_bls_entries_regenerates_the_grub_menu() {
     assert_eq!(off["signals"]["boot_args"], false);
     assert_eq!(off["reboot_required"], false);
 }
+
+#[test]
+fn lockout_fips_with_only_ed25519_keys_or_host_keys_is_refused() {
+    use hardening_rhel_tests::{ECDSA_KEY, ED25519_KEY};
+    let sb = host(9);
+    sb.over_ssh("admin", 1000, 22)
+        .file(
+            "/etc/ssh/sshd_config",
+            "HostKey /etc/ssh/ssh_host_ed25519_key\n",
+        )
+        .file("/etc/ssh/ssh_host_ed25519_key.pub", ED25519_KEY)
+        .file(
+            "/home/admin/.ssh/authorized_keys",
+            &format!("{ED25519_KEY}\n"),
+        );
+    let before = sb.snapshot();
+    let r = sb.run(
+        "fips",
+        json!({"state": "enabled", "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("ssh-ed25519 is not in PubkeyAcceptedAlgorithms"),
+        "{msg}"
+    );
+    assert!(msg.contains("no usable host key"), "{msg}");
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(r["failed"], true, "{r}");
+    sb.assert_unchanged(&before);
+    assert!(sb.calls("dracut").is_empty() && sb.calls("update-crypto-policies").is_empty());
+
+    // an ECDSA user key and an ECDSA host key: FIPS keeps both
+    sb.file(
+        "/etc/ssh/sshd_config",
+        "HostKey /etc/ssh/ssh_host_ecdsa_key\nHostKey /etc/ssh/ssh_host_ed25519_key\n",
+    )
+    .file("/etc/ssh/ssh_host_ecdsa_key.pub", ECDSA_KEY)
+    .file(
+        "/home/admin/.ssh/authorized_keys",
+        &format!("{ED25519_KEY}\n{ECDSA_KEY}\n"),
+    );
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+}

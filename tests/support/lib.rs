@@ -162,6 +162,42 @@ impl Sandbox {
         self
     }
 
+    /// Make the module see itself run over SSH, as the lockout guards find it: a process tree
+    /// module → sh → sshd (user) → sshd (root, holding the TCP socket) in the sandbox's /proc,
+    /// the connection 10.0.0.10:50000 → 10.0.0.1:`port` in that sshd's /proc/<pid>/net/tcp,
+    /// the user in /etc/passwd (home /home/<user>) and as the audit login uid.
+    pub fn over_ssh(&self, user: &str, uid: u32, port: u16) -> &Self {
+        let status = |pid: &str, ppid: u32, uid: u32, name: &str| {
+            self.file(
+                &format!("/proc/{pid}/status"),
+                &format!("Name:\t{name}\nPPid:\t{ppid}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n"),
+            );
+        };
+        status("self", 102, 0, "module");
+        status("102", 101, uid, "sh");
+        status("101", 100, uid, "sshd");
+        status("100", 1, 0, "sshd");
+        status("1", 0, 0, "systemd");
+        self.file("/proc/self/loginuid", &uid.to_string());
+        self.file(
+            "/proc/100/net/tcp",
+            &format!(
+                "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:{port:04X} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1111 1 0 100 0 0 10 0\n   1: 0100000A:{port:04X} 0A00000A:C350 01 00000000:00000000 02:000A7F2D 00000000     0        0 7777 4 0 20 4 1 10 -1\n"
+            ),
+        );
+        self.file("/proc/100/net/tcp6", "  sl  local_address\n");
+        self.dir("/proc/100/fd");
+        let fd = self.path("/proc/100/fd/3");
+        let _ = std::fs::remove_file(&fd);
+        std::os::unix::fs::symlink("socket:[7777]", fd).unwrap();
+        let mut passwd = self
+            .read("/etc/passwd")
+            .unwrap_or_else(|| "root:x:0:0:root:/root:/bin/bash\n".into());
+        passwd.push_str(&format!("{user}:x:{uid}:{uid}::/home/{user}:/bin/bash\n"));
+        self.file("/etc/passwd", &passwd);
+        self
+    }
+
     pub fn read(&self, abs: &str) -> Option<String> {
         std::fs::read_to_string(self.path(abs)).ok()
     }
@@ -241,4 +277,39 @@ impl Sandbox {
         );
         v
     }
+}
+
+/// Public keys for the lockout guard tests (made with ssh-keygen; public halves only).
+pub const ED25519_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKYj9Q2kwgd2NTDoapfFIM9jTc+nyxwH9jT+S5Zhe/Cn admin@test";
+pub const ECDSA_KEY: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBFu8SIjyEmpIrE906YOElJxSe4Xbzf25YmWFY00ylm5lY6xemQCNYYXgeDtQ94KZuJvXeM+i4u41H5AUPTi6eUg= x";
+
+/// An `ssh-rsa` public key line whose modulus has `bits` bits (a well-formed blob; the guard
+/// reads the size from it, as sshd does).
+pub fn rsa_key(bits: u32) -> String {
+    let mut blob = Vec::new();
+    let put = |b: &mut Vec<u8>, s: &[u8]| {
+        b.extend_from_slice(&(s.len() as u32).to_be_bytes());
+        b.extend_from_slice(s);
+    };
+    put(&mut blob, b"ssh-rsa");
+    put(&mut blob, &[1, 0, 1]);
+    let mut n = vec![0u8, 0xC5];
+    n.extend(std::iter::repeat_n(0xAB, (bits / 8 - 1) as usize));
+    put(&mut blob, &n);
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for c in blob.chunks(3) {
+        let v = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            b64.push(if i <= c.len() {
+                A[(v >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    format!("ssh-rsa {b64} rsa{bits}@test")
 }

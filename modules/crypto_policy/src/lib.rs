@@ -10,6 +10,7 @@
 //! policy uses changed. An unchanged request runs no program at all.
 
 pub mod policy;
+pub mod sshguard;
 pub mod syntax;
 
 use kit::{cmd, Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
@@ -55,6 +56,7 @@ pub struct Args {
     pub reload: bool,
     pub check_backends: bool,
     pub backup: bool,
+    pub allow_lockout: bool,
 }
 
 impl kit::Module for CryptoPolicy {
@@ -73,6 +75,7 @@ impl kit::Module for CryptoPolicy {
         Param::new("reload", Kind::Bool).default(Default::Bool(true)),
         Param::new("check_backends", Kind::Bool).default(Default::Bool(false)),
         Param::new("backup", Kind::Bool).default(Default::Bool(false)),
+        kit::lockout::ALLOW_LOCKOUT,
     ];
     type Args = Args;
 
@@ -81,6 +84,7 @@ impl kit::Module for CryptoPolicy {
         let current = read_current(ctx, &desired, args.check_backends)?;
         let plan = plan(&current, &desired, args.reload)?;
         let mut out = Outcome::default();
+        guard(ctx, &current, &desired, &plan, args.allow_lockout, &mut out)?;
         let applied_fingerprint = if ctx.check_mode {
             None
         } else {
@@ -89,6 +93,35 @@ impl kit::Module for CryptoPolicy {
         report(ctx, &current, &plan, applied_fingerprint, &mut out);
         Ok(out)
     }
+}
+
+/// The SSH lockout guard of a plan (see [`sshguard`]): a change of the policy in force is judged
+/// against the keys of the connection the task runs over. Also used by the fips module.
+pub fn guard(
+    ctx: &Ctx,
+    current: &Current,
+    desired: &Desired,
+    plan: &Plan,
+    allow: bool,
+    out: &mut Outcome,
+) -> Result<()> {
+    let before = current
+        .state_current
+        .clone()
+        .unwrap_or_else(|| current.configured.clone());
+    if !plan.sets_policy() {
+        kit::lockout::nothing_to_cut(ctx, out);
+        return Ok(());
+    }
+    let conn = kit::lockout::connection(ctx)?;
+    let risks = sshguard::guard(ctx, conn.as_ref(), desired, &before, &plan.policy_after)?;
+    kit::lockout::judge(
+        conn.as_ref(),
+        &format!("the crypto policy {}", plan.policy_after),
+        &risks,
+        allow,
+        out,
+    )
 }
 
 /// Policy (.pol) or subpolicy (.pmod).

@@ -77,7 +77,7 @@ pub fn py_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// One logical line (continuations joined) and the physical line it starts on.
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+pub fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut pending: Option<(usize, String)> = None;
     for (i, raw) in py_lines(text).enumerate() {

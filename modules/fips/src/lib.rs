@@ -36,6 +36,7 @@ pub struct Args {
     pub allow_disable: bool,
     pub boot_config: bool,
     pub initramfs: bool,
+    pub allow_lockout: bool,
 }
 
 impl kit::Module for Fips {
@@ -48,6 +49,7 @@ impl kit::Module for Fips {
         Param::new("allow_disable", Kind::Bool).default(Default::Bool(false)),
         Param::new("boot_config", Kind::Bool).default(Default::Bool(true)),
         Param::new("initramfs", Kind::Bool).default(Default::Bool(true)),
+        kit::lockout::ALLOW_LOCKOUT,
     ];
     type Args = Args;
 
@@ -62,11 +64,39 @@ impl kit::Module for Fips {
         let current = read_current(ctx)?;
         let plan = plan(&current, &args)?;
         let mut out = Outcome::default();
+        lockout_guard(ctx, &current, &plan, args.allow_lockout, &mut out)?;
         if !ctx.check_mode {
             apply(ctx, &current, &plan)?;
         }
         report(ctx, &current, &plan, &mut out);
         Ok(out)
+    }
+}
+
+/// The SSH guard: the crypto policy step of the plan, judged as crypto_policy judges it (FIPS
+/// mode's effect on OpenSSH is its policy: no Ed25519, no FIDO keys, RSA >= 2048 bits).
+fn lockout_guard(
+    ctx: &Ctx,
+    c: &Current,
+    plan: &Plan,
+    allow: bool,
+    out: &mut Outcome,
+) -> Result<()> {
+    match plan.steps.iter().find_map(|s| match s {
+        Step::CryptoPolicy(cp) => Some(cp),
+        _ => None,
+    }) {
+        Some(cp) => {
+            let none = crypto_policy::Desired {
+                policy: None,
+                defs: Vec::new(),
+            };
+            crypto_policy::guard(ctx, &c.crypto, &none, cp, allow, out)
+        }
+        None => {
+            kit::lockout::nothing_to_cut(ctx, out);
+            Ok(())
+        }
     }
 }
 

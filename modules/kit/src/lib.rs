@@ -22,8 +22,10 @@ pub mod dbus;
 pub mod error;
 pub mod fs;
 pub mod kernel_args;
+pub mod lockout;
 pub mod os;
 pub mod service;
+pub mod ssh;
 
 pub use args::{Default, Kind, Param};
 pub use error::{Error, Result};

@@ -1,0 +1,597 @@
+//! Lockout guards, the shared part: which SSH connection a task runs over, and the one contract
+//! every guard reports with.
+//!
+//! # The connection
+//! Found natively, from the module's own process upwards: `/proc/<pid>/status` parents are
+//! walked to the first sshd session process (`sshd`, or `sshd-session` from OpenSSH 9.8 / RHEL
+//! 10). Its TCP sockets (`/proc/<pid>/fd/*` → `socket:[inode]`) are looked up in that process's
+//! `/proc/<pid>/net/tcp` and `tcp6`: an ESTABLISHED one gives the local address and port (the
+//! port sshd accepted the connection on) and the peer. When the session has more than one (port
+//! forwarding), the one `SSH_CONNECTION` names is taken, else the one whose local port has a
+//! listening socket. `become`/sudo do not hide it: the walk goes through sudo, and sudo's
+//! cleared environment does not matter because `SSH_CONNECTION` is also read from the
+//! ancestors' `/proc/<pid>/environ`. When the sockets cannot be read (a task without become
+//! cannot see the privileged sshd's descriptors), `SSH_CONNECTION` alone is used.
+//! The login user is the audit login uid (`/proc/self/loginuid`, kept across sudo), else the
+//! owner of the sshd session process; its name and home come from /etc/passwd.
+//!
+//! # The contract
+//! A guard computes the planned end state, then calls [`judge`] with what it would cut. Over SSH,
+//! anything cut fails the task before any change, naming what and how to proceed, unless
+//! `allow_lockout: true` (then it goes through with a warning). The result always carries
+//! `lockout_check`: `passed`, `not_over_ssh` (local, podman or chroot connection: not guarded,
+//! the risks become warnings) or `overridden`.
+
+use crate::args::{Default, Kind, Param};
+use crate::{Ctx, Error, Outcome, Result};
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The parameter every guarded module takes.
+pub const ALLOW_LOCKOUT: Param =
+    Param::new("allow_lockout", Kind::Bool).default(Default::Bool(false));
+
+/// The SSH connection a task runs over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Connection {
+    pub peer: IpAddr,
+    pub peer_port: u16,
+    pub local: IpAddr,
+    pub local_port: u16,
+    /// The login user (uid, name and home from /etc/passwd when known).
+    pub uid: Option<u32>,
+    pub user: Option<String>,
+    pub home: Option<String>,
+    /// `socket` (the sshd session's TCP socket) or `SSH_CONNECTION`.
+    pub found_by: &'static str,
+    pub sshd_pid: Option<u32>,
+}
+
+impl Connection {
+    pub fn describe(&self) -> String {
+        format!(
+            "the SSH connection from {} to {} port {}{}",
+            self.peer,
+            self.local,
+            self.local_port,
+            self.user
+                .as_deref()
+                .map(|u| format!(" (user {u})"))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// Fields of `/proc/<pid>/status` the walk needs.
+struct Proc {
+    ppid: u32,
+    uid: u32,
+    comm: String,
+}
+
+fn read_proc(ctx: &Ctx, pid: &str) -> Result<Option<Proc>> {
+    // a process that ended meanwhile is simply not there
+    let Some(status) = ctx.read(&format!("/proc/{pid}/status")).or_else(gone)? else {
+        return Ok(None);
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    let comm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Name:"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    Ok(Some(Proc {
+        ppid: field("PPid:").unwrap_or(0),
+        uid: field("Uid:").unwrap_or(u32::MAX),
+        comm,
+    }))
+}
+
+/// ESRCH/ENOENT of a vanished process, read as absent.
+fn gone<T>(e: Error) -> Result<Option<T>> {
+    match &e {
+        Error::Io { source, .. } if source.raw_os_error() == Some(libc::ESRCH) => Ok(None),
+        _ => Err(e),
+    }
+}
+
+/// Whether a process name is an sshd session (OpenSSH < 9.8: `sshd`; 9.8+: `sshd-session`).
+pub fn is_sshd(comm: &str) -> bool {
+    comm == "sshd" || comm == "sshd-session" || comm == "sshd-auth"
+}
+
+/// One line of /proc/net/tcp{,6}.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpSocket {
+    pub local: IpAddr,
+    pub local_port: u16,
+    pub remote: IpAddr,
+    pub remote_port: u16,
+    /// Kernel TCP state: 1 ESTABLISHED, 10 LISTEN.
+    pub state: u8,
+    pub inode: u64,
+}
+
+pub const TCP_ESTABLISHED: u8 = 1;
+pub const TCP_LISTEN: u8 = 10;
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it is.
+pub fn unmap(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    }
+}
+
+fn parse_addr(s: &str) -> Option<(IpAddr, u16)> {
+    let (a, p) = s.split_once(':')?;
+    let port = u16::from_str_radix(p, 16).ok()?;
+    // the kernel prints each 32-bit word of the address as a native-endian number
+    let words: Vec<u32> = (0..a.len() / 8)
+        .map(|i| u32::from_str_radix(a.get(i * 8..i * 8 + 8)?, 16).ok())
+        .collect::<Option<_>>()?;
+    let ip = match (a.len(), words.as_slice()) {
+        (8, [w]) => IpAddr::V4(Ipv4Addr::from(w.to_ne_bytes())),
+        (32, [a, b, c, d]) => {
+            let mut bytes = [0u8; 16];
+            for (i, w) in [a, b, c, d].iter().enumerate() {
+                bytes[i * 4..i * 4 + 4].copy_from_slice(&w.to_ne_bytes());
+            }
+            IpAddr::V6(Ipv6Addr::from(bytes))
+        }
+        _ => return None,
+    };
+    Some((unmap(ip), port))
+}
+
+/// The sockets of /proc/net/tcp or tcp6 text (lines that do not parse are skipped: the
+/// header, and nothing else the kernel writes).
+pub fn parse_tcp(text: &str) -> Vec<TcpSocket> {
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (local, local_port) = parse_addr(f.get(1)?)?;
+            let (remote, remote_port) = parse_addr(f.get(2)?)?;
+            Some(TcpSocket {
+                local,
+                local_port,
+                remote,
+                remote_port,
+                state: u8::from_str_radix(f.get(3)?, 16).ok()?,
+                inode: f.get(9)?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// TCP sockets of a network namespace, seen through the process `pid`.
+pub fn tcp_sockets(ctx: &Ctx, pid: &str) -> Result<Vec<TcpSocket>> {
+    let mut all = Vec::new();
+    for f in ["tcp", "tcp6"] {
+        if let Some(t) = ctx.read(&format!("/proc/{pid}/net/{f}")).or_else(gone)? {
+            all.extend(parse_tcp(&t));
+        }
+    }
+    Ok(all)
+}
+
+/// Socket inodes of a process's descriptors, in descriptor order; `None` when they cannot be
+/// read (another user's process without privileges).
+fn socket_inodes(ctx: &Ctx, pid: u32) -> Option<Vec<u64>> {
+    let dir = ctx.path(format!("/proc/{pid}/fd"));
+    let mut fds: Vec<(u32, u64)> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let fd: u32 = e.file_name().to_str()?.parse().ok()?;
+            let target = std::fs::read_link(e.path()).ok()?;
+            let inode = target
+                .to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse()
+                .ok()?;
+            Some((fd, inode))
+        })
+        .collect();
+    fds.sort();
+    Some(fds.into_iter().map(|(_, i)| i).collect())
+}
+
+/// `SSH_CONNECTION` ("peer peer_port local local_port") of an environ block.
+fn ssh_connection_env(environ: &[u8]) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    let v = environ
+        .split(|b| *b == 0)
+        .find_map(|e| e.strip_prefix(b"SSH_CONNECTION="))?;
+    let f: Vec<&str> = std::str::from_utf8(v).ok()?.split_whitespace().collect();
+    match f.as_slice() {
+        [p, pp, l, lp] => Some((
+            unmap(p.parse().ok()?),
+            pp.parse().ok()?,
+            unmap(l.parse().ok()?),
+            lp.parse().ok()?,
+        )),
+        _ => None,
+    }
+}
+
+fn environ_of(ctx: &Ctx, pid: &str) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    let b = std::fs::read(ctx.path(format!("/proc/{pid}/environ"))).ok()?;
+    ssh_connection_env(&b)
+}
+
+/// A user of /etc/passwd: (name, home).
+pub fn passwd_entry(ctx: &Ctx, uid: u32) -> Result<Option<(String, String)>> {
+    Ok(ctx.read("/etc/passwd")?.and_then(|t| {
+        t.lines().find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 7 && f[2].parse() == Ok(uid)).then(|| (f[0].to_string(), f[5].to_string()))
+        })
+    }))
+}
+
+/// The SSH connection this module runs over; `None` when it does not run under sshd and no
+/// `SSH_CONNECTION` is in its environment or its ancestors'. An sshd ancestor whose connection
+/// cannot be found at all is an error: a guard must not pass by not knowing.
+pub fn connection(ctx: &Ctx) -> Result<Option<Connection>> {
+    let mut chain: Vec<(u32, Proc)> = Vec::new();
+    let mut pid = "self".to_string();
+    let mut env = environ_of(ctx, "self");
+    for _ in 0..256 {
+        let Some(p) = read_proc(ctx, &pid)? else {
+            break;
+        };
+        let ppid = p.ppid;
+        let num = if pid == "self" {
+            0
+        } else {
+            pid.parse().unwrap_or(0)
+        };
+        if num != 0 {
+            env = env.or_else(|| environ_of(ctx, &pid));
+        }
+        chain.push((num, p));
+        if ppid == 0 || ppid == num {
+            break;
+        }
+        pid = ppid.to_string();
+    }
+    let sessions: Vec<&(u32, Proc)> = chain
+        .iter()
+        .filter(|(n, p)| *n != 0 && is_sshd(&p.comm))
+        .collect();
+    let login_uid = ctx
+        .read("/proc/self/loginuid")
+        .ok()
+        .flatten()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .filter(|u| *u != u32::MAX);
+    let mut found: Option<Found> = None;
+    for (pid, _) in &sessions {
+        let Some(inodes) = socket_inodes(ctx, *pid) else {
+            continue;
+        };
+        let socks = tcp_sockets(ctx, &pid.to_string())?;
+        let est: Vec<&TcpSocket> = inodes
+            .iter()
+            .filter_map(|i| {
+                socks
+                    .iter()
+                    .find(|s| s.inode == *i && s.state == TCP_ESTABLISHED)
+            })
+            .collect();
+        let listening = |s: &&&TcpSocket| {
+            socks
+                .iter()
+                .any(|l| l.state == TCP_LISTEN && l.local_port == s.local_port)
+        };
+        let pick = est
+            .iter()
+            .find(|s| {
+                env.is_some_and(|(p, pp, l, lp)| {
+                    s.remote == p && s.remote_port == pp && s.local == l && s.local_port == lp
+                })
+            })
+            .or_else(|| est.iter().find(listening))
+            .or_else(|| est.first());
+        if let Some(s) = pick {
+            found = Some((
+                s.remote,
+                s.remote_port,
+                s.local,
+                s.local_port,
+                "socket",
+                Some(*pid),
+            ));
+            break;
+        }
+    }
+    if found.is_none() {
+        if let Some((p, pp, l, lp)) = env {
+            found = Some((
+                p,
+                pp,
+                l,
+                lp,
+                "SSH_CONNECTION",
+                sessions.first().map(|s| s.0),
+            ));
+        }
+    }
+    let Some((peer, peer_port, local, local_port, found_by, sshd_pid)) = found else {
+        if let Some((pid, _)) = sessions.first() {
+            return Err(Error::refused(format!(
+                "lockout guard: this module runs under the sshd session process {pid}, but neither its TCP socket nor SSH_CONNECTION can be read, so the connection cannot be judged; run the task with become (root can read the session's sockets), or set allow_lockout: true"
+            )));
+        }
+        return Ok(None);
+    };
+    let uid = login_uid.or_else(|| sessions.first().map(|(_, p)| p.uid));
+    let (user, home) = match uid {
+        Some(u) => match passwd_entry(ctx, u)? {
+            Some((n, h)) => (Some(n), Some(h)),
+            None => (None, None),
+        },
+        None => (None, None),
+    };
+    Ok(Some(Connection {
+        peer,
+        peer_port,
+        local,
+        local_port,
+        uid,
+        user,
+        home,
+        found_by,
+        sshd_pid,
+    }))
+}
+
+/// peer, peer port, local, local port, found by, sshd pid
+type Found = (IpAddr, u16, IpAddr, u16, &'static str, Option<u32>);
+
+/// What a guard found the change would cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Risk(pub String);
+
+/// Report a guard's verdict. Over SSH, risks fail the task (`Error::Refused`) unless
+/// `allow_lockout`; the result gets `lockout_check` and, over SSH, `lockout_connection`.
+/// `what` names the change ("switching to FIPS").
+pub fn judge(
+    conn: Option<&Connection>,
+    what: &str,
+    risks: &[Risk],
+    allow: bool,
+    out: &mut Outcome,
+) -> Result<()> {
+    let Some(c) = conn else {
+        out.set("lockout_check", "not_over_ssh");
+        for r in risks {
+            out.warn(format!(
+                "{what} would cut SSH access (not guarded: this task does not run over SSH): {}",
+                r.0
+            ));
+        }
+        return Ok(());
+    };
+    out.set("lockout_connection", c);
+    if risks.is_empty() {
+        out.set("lockout_check", "passed");
+        return Ok(());
+    }
+    let list = risks
+        .iter()
+        .map(|r| r.0.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if allow {
+        out.set("lockout_check", "overridden");
+        out.warn(format!(
+            "allow_lockout: true: {what} goes ahead although it would cut {}: {list}",
+            c.describe()
+        ));
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "lockout guard: {what} would cut {} this task runs over: {list}. Nothing was changed. Fix that first, or set allow_lockout: true to make the change anyway (keep a console open: an established session, and an SSH ControlPersist master, can outlive the change, so a lockout may show only at the next new connection)",
+        c.describe()
+    )))
+}
+
+/// `lockout_check` of a run that changes nothing a guard judges: `passed` over SSH (also when
+/// the session's socket cannot be read: nothing is cut), else `not_over_ssh`.
+pub fn nothing_to_cut(ctx: &Ctx, out: &mut Outcome) {
+    match connection(ctx) {
+        Ok(Some(c)) => {
+            out.set("lockout_connection", &c);
+            out.set("lockout_check", "passed");
+        }
+        Ok(None) => out.set("lockout_check", "not_over_ssh"),
+        Err(_) => out.set("lockout_check", "passed"),
+    }
+}
+
+/// A connection to use in the guards' messages and unit tests.
+#[cfg(test)]
+pub fn test_connection() -> Connection {
+    Connection {
+        peer: "192.0.2.10".parse().unwrap(),
+        peer_port: 50000,
+        local: "192.0.2.1".parse().unwrap(),
+        local_port: 2222,
+        uid: Some(1000),
+        user: Some("admin".into()),
+        home: Some("/home/admin".into()),
+        found_by: "socket",
+        sshd_pid: Some(100),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:08AE 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1111 1 0000000000000000 100 0 0 10 0\n   1: 0100000A:08AE 0A00000A:C350 01 00000000:00000000 02:000A7F2D 00000000     0        0 2222 4 0000000000000000 20 4 1 10 -1\n   2: 0100000A:D431 08080808:0050 01 00000000:00000000 02:000A7F2D 00000000     0        0 3333 4 0000000000000000 20 4 1 10 -1\n";
+    const TCP6: &str = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0000000000000000FFFF00000100007F:0016 0000000000000000FFFF00000200007F:D6D8 01 00000000:00000000 02:0009F2E5 00000000     0        0 4444 2 0000000000000000 20 4 30 10 -1\n   1: 000080FE00000000FF005450525412FE:0016 000080FE000000000000000002000000:A1B2 01 00000000:00000000 00:00000000 00000000     0        0 5555 1 0000000000000000 20 4 30 10 -1\n";
+
+    #[test]
+    fn proc_net_tcp_is_read_as_the_kernel_prints_it() {
+        let s = parse_tcp(TCP);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].state, TCP_LISTEN);
+        assert_eq!(s[0].local_port, 2222);
+        assert_eq!(s[1].local, "10.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(s[1].remote, "10.0.0.10".parse::<IpAddr>().unwrap());
+        assert_eq!(s[1].remote_port, 50000);
+        assert_eq!(s[1].inode, 2222);
+        let s6 = parse_tcp(TCP6);
+        // an IPv4-mapped address is the IPv4 address
+        assert_eq!(s6[0].local, "127.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(s6[0].remote, "127.0.0.2".parse::<IpAddr>().unwrap());
+        assert_eq!(s6[0].local_port, 22);
+        assert_eq!(
+            s6[1].local,
+            "fe80::5054:ff:fe12:5452".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    struct Fake(tempfile::TempDir);
+    impl Fake {
+        fn new() -> Fake {
+            let d = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(d.path().join("etc")).unwrap();
+            std::fs::write(
+                d.path().join("etc/passwd"),
+                "root:x:0:0:root:/root:/bin/bash\nadmin:x:1000:1000::/home/admin:/bin/bash\n",
+            )
+            .unwrap();
+            Fake(d)
+        }
+        fn proc(&self, pid: &str, ppid: u32, uid: u32, name: &str) -> std::path::PathBuf {
+            let p = self.0.path().join("proc").join(pid);
+            std::fs::create_dir_all(p.join("fd")).unwrap();
+            std::fs::write(
+                p.join("status"),
+                format!(
+                    "Name:\t{name}\nState:\tS\nPPid:\t{ppid}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n"
+                ),
+            )
+            .unwrap();
+            p
+        }
+        fn ctx(&self) -> Ctx {
+            Ctx::sandbox(self.0.path(), false, false)
+        }
+    }
+
+    /// sshd (listener, 1) → sshd [priv] (100, root) → sshd user@notty (101, admin) → sh (102)
+    /// → sudo (103) → sh (104) → module (self).
+    fn session(f: &Fake, with_sockets: bool) {
+        f.proc("self", 104, 0, "firewalld_zone");
+        f.proc("104", 103, 0, "sh");
+        f.proc("103", 102, 0, "sudo");
+        f.proc("102", 101, 1000, "sh");
+        let net = f.proc("101", 100, 1000, "sshd");
+        let priv_ = f.proc("100", 1, 0, "sshd");
+        f.proc("1", 0, 0, "systemd");
+        for p in [&net, &priv_] {
+            std::fs::create_dir_all(p.join("net")).unwrap();
+            std::fs::write(p.join("net/tcp"), TCP).unwrap();
+            std::fs::write(p.join("net/tcp6"), TCP6).unwrap();
+        }
+        if with_sockets {
+            symlink("/dev/null", priv_.join("fd/0")).unwrap();
+            symlink("socket:[3333]", priv_.join("fd/3")).unwrap();
+            symlink("socket:[2222]", priv_.join("fd/4")).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_walk_finds_the_session_socket_through_sudo() {
+        let f = Fake::new();
+        session(&f, true);
+        std::fs::write(f.0.path().join("proc/self/loginuid"), "1000").unwrap();
+        let c = connection(&f.ctx()).unwrap().unwrap();
+        // 3333 is an outgoing forwarded connection (no listener on its local port)
+        assert_eq!(c.peer, "10.0.0.10".parse::<IpAddr>().unwrap());
+        assert_eq!(c.local_port, 2222);
+        assert_eq!(c.found_by, "socket");
+        assert_eq!(c.sshd_pid, Some(100));
+        assert_eq!(c.user.as_deref(), Some("admin"));
+        assert_eq!(c.home.as_deref(), Some("/home/admin"));
+    }
+
+    #[test]
+    fn ssh_connection_of_an_ancestor_when_sockets_are_unreadable() {
+        let f = Fake::new();
+        session(&f, false);
+        // sudo cleared the module's environment; the user's shell still has it
+        std::fs::write(
+            f.0.path().join("proc/102/environ"),
+            b"HOME=/home/admin\0SSH_CONNECTION=192.0.2.7 40000 192.0.2.1 22\0",
+        )
+        .unwrap();
+        let c = connection(&f.ctx()).unwrap().unwrap();
+        assert_eq!(c.found_by, "SSH_CONNECTION");
+        assert_eq!(c.peer, "192.0.2.7".parse::<IpAddr>().unwrap());
+        assert_eq!(c.local_port, 22);
+        // no loginuid: the owner of the first sshd session process
+        assert_eq!(c.uid, Some(1000));
+    }
+
+    #[test]
+    fn an_sshd_session_that_cannot_be_read_is_refused_not_passed() {
+        let f = Fake::new();
+        session(&f, false);
+        let e = connection(&f.ctx()).unwrap_err().to_string();
+        assert!(e.contains("cannot be judged"), "{e}");
+    }
+
+    #[test]
+    fn no_sshd_ancestor_is_not_over_ssh() {
+        let f = Fake::new();
+        f.proc("self", 50, 0, "selinux");
+        f.proc("50", 1, 0, "conmon");
+        f.proc("1", 0, 0, "systemd");
+        assert_eq!(connection(&f.ctx()).unwrap(), None);
+    }
+
+    #[test]
+    fn verdicts() {
+        let c = test_connection();
+        let risk = [Risk("port 2222/tcp is not open in zone public".into())];
+        let mut o = Outcome::default();
+        judge(None, "x", &risk, false, &mut o).unwrap();
+        assert_eq!(o.values["lockout_check"], "not_over_ssh");
+        assert_eq!(o.warnings.len(), 1);
+        let mut o = Outcome::default();
+        judge(Some(&c), "x", &[], false, &mut o).unwrap();
+        assert_eq!(o.values["lockout_check"], "passed");
+        let e = judge(
+            Some(&c),
+            "making zone public exclusive",
+            &risk,
+            false,
+            &mut o,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("192.0.2.10") && e.contains("2222/tcp") && e.contains("allow_lockout"));
+        let mut o = Outcome::default();
+        judge(Some(&c), "x", &risk, true, &mut o).unwrap();
+        assert_eq!(o.values["lockout_check"], "overridden");
+        assert!(o.warnings[0].contains("allow_lockout"));
+    }
+}
