@@ -163,7 +163,8 @@ impl Sandbox {
     }
 
     /// Make the module see itself run over SSH, as the lockout guards find it: a process tree
-    /// module → sh → sshd (user) → sshd (root, holding the TCP socket) in the sandbox's /proc,
+    /// module → sh → sshd (user) → sshd (root, holding the TCP socket) → sshd (the listener) in
+    /// the sandbox's /proc,
     /// the connection 10.0.0.10:50000 → 10.0.0.1:`port` in that sshd's /proc/<pid>/net/tcp,
     /// the user in /etc/passwd (home /home/<user>) and as the audit login uid.
     pub fn over_ssh(&self, user: &str, uid: u32, port: u16) -> &Self {
@@ -176,7 +177,8 @@ impl Sandbox {
         status("self", 102, 0, "module");
         status("102", 101, uid, "sh");
         status("101", 100, uid, "sshd");
-        status("100", 1, 0, "sshd");
+        status("100", 90, 0, "sshd");
+        status("90", 1, 0, "sshd");
         status("1", 0, 0, "systemd");
         self.file("/proc/self/loginuid", &uid.to_string());
         self.file(
@@ -186,10 +188,17 @@ impl Sandbox {
             ),
         );
         self.file("/proc/100/net/tcp6", "  sl  local_address\n");
-        self.dir("/proc/100/fd");
-        let fd = self.path("/proc/100/fd/3");
-        let _ = std::fs::remove_file(&fd);
-        std::os::unix::fs::symlink("socket:[7777]", fd).unwrap();
+        // the listener (the sshd master, 90) holds socket 1111, the session (100) socket 7777
+        for (pid, inode) in [("100", 7777), ("90", 1111)] {
+            if pid == "90" {
+                self.file("/proc/90/net/tcp", &self.read("/proc/100/net/tcp").unwrap());
+                self.file("/proc/90/net/tcp6", "  sl  local_address\n");
+            }
+            self.dir(&format!("/proc/{pid}/fd"));
+            let fd = self.path(&format!("/proc/{pid}/fd/3"));
+            let _ = std::fs::remove_file(&fd);
+            std::os::unix::fs::symlink(format!("socket:[{inode}]"), fd).unwrap();
+        }
         let mut passwd = self
             .read("/etc/passwd")
             .unwrap_or_else(|| "root:x:0:0:root:/root:/bin/bash\n".into());

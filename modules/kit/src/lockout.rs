@@ -209,6 +209,35 @@ fn socket_inodes(ctx: &Ctx, pid: u32) -> Option<Vec<u64>> {
     Some(fds.into_iter().map(|(_, i)| i).collect())
 }
 
+/// The TCP ports sshd processes listen on (every process named sshd/sshd-session, its
+/// sockets in LISTEN state). Processes that end meanwhile, or whose descriptors cannot be read,
+/// are skipped.
+pub fn sshd_listening(ctx: &Ctx) -> Result<Vec<u16>> {
+    let mut ports = Vec::new();
+    for name in ctx.list("/proc")?.unwrap_or_default() {
+        let Ok(pid) = name.parse::<u32>() else {
+            continue;
+        };
+        let Some(p) = read_proc(ctx, &name)? else {
+            continue;
+        };
+        if !is_sshd(&p.comm) {
+            continue;
+        }
+        let Some(inodes) = socket_inodes(ctx, pid) else {
+            continue;
+        };
+        for s in tcp_sockets(ctx, &name)? {
+            if s.state == TCP_LISTEN && inodes.contains(&s.inode) && !ports.contains(&s.local_port)
+            {
+                ports.push(s.local_port);
+            }
+        }
+    }
+    ports.sort_unstable();
+    Ok(ports)
+}
+
 /// `SSH_CONNECTION` ("peer peer_port local local_port") of an environ block.
 fn ssh_connection_env(environ: &[u8]) -> Option<(IpAddr, u16, IpAddr, u16)> {
     let v = environ

@@ -11,6 +11,7 @@
 //!   true until that reboot, and turns false if the type is set back before it.
 
 pub mod config;
+pub mod guard;
 
 use config::Mode;
 use kit::boot::NoteStep;
@@ -35,6 +36,7 @@ pub struct Args {
     pub autorelabel: bool,
     pub kernel_args: bool,
     pub backup: bool,
+    pub allow_lockout: bool,
 }
 
 impl kit::Module for Selinux {
@@ -51,6 +53,7 @@ impl kit::Module for Selinux {
         Param::new("autorelabel", Kind::Bool).default(Default::Bool(true)),
         Param::new("kernel_args", Kind::Bool).default(Default::Bool(true)),
         Param::new("backup", Kind::Bool).default(Default::Bool(false)),
+        kit::lockout::ALLOW_LOCKOUT,
     ];
     type Args = Args;
 
@@ -60,6 +63,7 @@ impl kit::Module for Selinux {
             policy: args.policy.clone(),
             autorelabel: args.autorelabel,
             kernel_args: args.kernel_args,
+            allow_lockout: args.allow_lockout,
         };
         if let Some(p) = &desired.policy {
             check_policy_name(p)?;
@@ -68,6 +72,7 @@ impl kit::Module for Selinux {
         read_marker_facts(ctx, &mut current, &desired)?;
         let plan = plan(&current, &desired)?;
         let mut out = Outcome::default();
+        guard::check(ctx, &current, &plan, args.allow_lockout, &mut out)?;
         let backup_file = if ctx.check_mode {
             None
         } else {
@@ -170,6 +175,8 @@ pub struct Desired {
     pub policy: Option<String>,
     pub autorelabel: bool,
     pub kernel_args: bool,
+    /// Lets a lockout refusal of the plan through (it becomes `forced`).
+    pub allow_lockout: bool,
 }
 
 /// One change to the system.
@@ -202,6 +209,8 @@ pub struct Plan {
     pub reboot_required: bool,
     pub autorelabel_pending: bool,
     pub warnings: Vec<String>,
+    /// Lockout refusals that `allow_lockout` let through.
+    pub forced: Vec<String>,
 }
 
 /// Read the current state. Reads only.
@@ -295,6 +304,7 @@ pub fn read_marker_facts(ctx: &Ctx, current: &mut Current, desired: &Desired) ->
 /// The pure plan: what to change to reach `desired` from `current`.
 pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
     let mut warnings = Vec::new();
+    let mut forced = Vec::new();
     let installed_list = || {
         if current.installed.is_empty() {
             "none".to_string()
@@ -322,14 +332,19 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
             installed_list()
         );
         if desired.state == Mode::Enforcing {
-            return Err(Error::refused(format!(
-                "{msg}: booting enforcing without a loadable policy stops the boot. Install the policy \
-                 package or choose an installed one with the policy parameter"
-            )));
+            let why = format!("{msg}: booting enforcing without a loadable policy stops the boot");
+            if !desired.allow_lockout {
+                return Err(Error::refused(format!(
+                    "{why}. Install the policy package or choose an installed one with the policy \
+                     parameter (allow_lockout: true makes the change anyway)"
+                )));
+            }
+            forced.push(why);
+        } else {
+            warnings.push(format!(
+                "{msg}: the next boot will run without SELinux policy"
+            ));
         }
-        warnings.push(format!(
-            "{msg}: the next boot will run without SELinux policy"
-        ));
     }
 
     let mut steps = Vec::new();
@@ -438,6 +453,7 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
         reboot_required,
         autorelabel_pending,
         warnings,
+        forced,
     })
 }
 
@@ -681,6 +697,7 @@ mod tests {
             policy: policy.map(String::from),
             autorelabel: true,
             kernel_args: true,
+            allow_lockout: false,
         }
     }
 
