@@ -283,3 +283,97 @@ fn absent_removes_a_local_zone_keeping_old_copy() {
     let r = sb.run("firewalld_zone", json!({"name": "corp", "state": "absent"}));
     assert!(r["msg"].as_str().unwrap().contains("default zone"), "{r}");
 }
+
+// ---- lockout guard (over SSH as the sandbox's /proc makes it look; firewalld not running) ----
+
+/// The connection 10.0.0.10 → 10.0.0.1:`port`, arriving on eth0 (the default route).
+fn ssh_host(port: u16) -> Sandbox {
+    let sb = host();
+    sb.file(
+        "/usr/lib/firewalld/services/ssh.xml",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service>\n  <short>SSH</short>\n  <port protocol=\"tcp\" port=\"22\"/>\n</service>\n",
+    )
+    .file(
+        "/proc/net/route",
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t00000000\t0100000A\t0003\t0\t0\t100\t00000000\t0\t0\t0\n",
+    )
+    .over_ssh("admin", 1000, port);
+    sb
+}
+
+#[test]
+fn lockout_exclusive_public_without_the_sshd_port_is_refused() {
+    let sb = ssh_host(22);
+    let before = sb.snapshot();
+    for check in [true, false] {
+        let r = sb.run(
+            "firewalld_zone",
+            json!({"name": "public", "services": ["https"], "exclusive": true, "_ansible_check_mode": check}),
+        );
+        assert_eq!(r["failed"], true, "{r}");
+        let msg = r["msg"].as_str().unwrap();
+        assert!(msg.contains("the default zone public (interface eth0 is in no zone) has no service, port or rule accepting tcp port 22"), "{msg}");
+        assert!(
+            msg.contains("10.0.0.10") && msg.contains("allow_lockout"),
+            "{msg}"
+        );
+    }
+    sb.assert_unchanged(&before);
+    // keeping ssh passes
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh", "https"], "exclusive": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+}
+
+#[test]
+fn lockout_sshd_on_a_non_standard_port_and_a_default_switch_to_drop() {
+    let sb = ssh_host(2222);
+    // the admin opened 2222 in public: removing it cuts
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "ports": ["2222/tcp"]}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "remove": {"ports": ["2222/tcp"]}}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert!(r["msg"].as_str().unwrap().contains("tcp port 2222"), "{r}");
+    // ssh (port 22) alone does not keep a session on 2222 (exclusive replaces the lists given)
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh"], "ports": [], "exclusive": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    // making drop the default zone cuts; a zone holding the peer's source keeps it
+    let r = sb.run("firewalld_zone", json!({"name": "drop", "default": true}));
+    assert_eq!(r["failed"], true, "{r}");
+    assert!(
+        r["msg"].as_str().unwrap().contains("default zone drop"),
+        "{r}"
+    );
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "admin", "sources": ["10.0.0.0/24"], "ports": ["2222/tcp"]}),
+    );
+    ok(&r);
+    let r = sb.run("firewalld_zone", json!({"name": "drop", "default": true}));
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+    // the override
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "admin", "state": "absent", "allow_lockout": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "overridden");
+    assert!(
+        r["warnings"].to_string().contains("default zone drop"),
+        "{r}"
+    );
+}

@@ -9,6 +9,7 @@
 //!
 //! read → pure plan ([`settings::apply`], [`online::changed_keys`]) → apply (skipped in check mode).
 
+pub mod guard;
 pub mod offline;
 pub mod online;
 pub mod rich;
@@ -92,6 +93,7 @@ pub struct Args {
     pub remove: Option<Lists>,
     pub permanent: bool,
     pub runtime: bool,
+    pub allow_lockout: bool,
 }
 
 const FWD_OPTIONS: &[Param] = &[
@@ -267,6 +269,7 @@ impl kit::Module for FirewalldZone {
         Param::new("remove", Kind::Dict(REMOVE_OPTIONS)),
         Param::new("permanent", Kind::Bool).default(Default::Bool(true)),
         Param::new("runtime", Kind::Bool).default(Default::Bool(true)),
+        kit::lockout::ALLOW_LOCKOUT,
     ];
     type Args = Args;
 
@@ -308,6 +311,110 @@ impl kit::Module for FirewalldZone {
             None => run_offline(ctx, &args, &req, &known),
         }
     }
+}
+
+/// Every zone of the permanent configuration, as firewalld loads it (/etc before /usr/lib).
+fn zone_files(ctx: &Ctx) -> Result<Vec<(String, Zone)>> {
+    let mut names = std::collections::BTreeSet::new();
+    for dir in [offline::LIB, offline::ETC] {
+        for n in ctx.list(&format!("{dir}/zones"))?.unwrap_or_default() {
+            if let Some(b) = n.strip_suffix(".xml") {
+                names.insert(b.to_string());
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(|n| offline::read_zone(ctx, &n).map(|(_, z, _)| (n, z)))
+        .collect()
+}
+
+/// `zones` with zone `name` replaced by `z` (removed when `None`).
+fn with_zone(zones: &[(String, Zone)], name: &str, z: Option<&Zone>) -> Vec<(String, Zone)> {
+    let mut v: Vec<(String, Zone)> = zones.iter().filter(|(n, _)| n != name).cloned().collect();
+    if let Some(z) = z {
+        v.push((name.to_string(), z.clone()));
+    }
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// One configuration the change moves from `before` to `after` (zones, default zone).
+struct Moves {
+    label: &'static str,
+    before: (Vec<(String, Zone)>, String),
+    after: (Vec<(String, Zone)>, String),
+}
+
+/// The lockout guard (see [`guard`]): the SSH traffic, accepted by a configuration before the
+/// change, must still be accepted after it.
+fn lockout_guard(
+    ctx: &Ctx,
+    args: &Args,
+    changed: bool,
+    moves: impl FnOnce() -> Result<Vec<Moves>>,
+    out: &mut Outcome,
+) -> Result<()> {
+    if !changed {
+        kit::lockout::nothing_to_cut(ctx, out);
+        return Ok(());
+    }
+    let Some(conn) = kit::lockout::connection(ctx)? else {
+        out.set("lockout_check", "not_over_ssh");
+        return Ok(());
+    };
+    let traffic = guard::Traffic {
+        peer: conn.peer,
+        peer_port: conn.peer_port,
+        local: conn.local,
+        port: conn.local_port,
+        iface: guard::ingress_iface(ctx, conn.peer, conn.local)?,
+    };
+    let moves = moves()?;
+    // service definitions, read once (a read error fails the task, never "no ports")
+    let mut services = std::collections::BTreeMap::new();
+    for m in &moves {
+        for (_, z) in m.before.0.iter().chain(m.after.0.iter()) {
+            let in_rules = z.rules.iter().filter_map(|e| {
+                match rich::RichRule::from_element(e).ok()?.element? {
+                    rich::RuleElement::Service(s) => Some(s),
+                    _ => None,
+                }
+            });
+            for s in z.services.iter().cloned().chain(in_rules) {
+                if let std::collections::btree_map::Entry::Vacant(e) = services.entry(s) {
+                    let ports = guard::read_service_ports(ctx, e.key())?;
+                    e.insert(ports);
+                }
+            }
+        }
+    }
+    let lookup = |s: &str| services.get(s).cloned().flatten();
+    let mut risks = Vec::new();
+    fn world<'a>(
+        c: &'a (Vec<(String, Zone)>, String),
+        lookup: guard::ServicePorts<'a>,
+    ) -> guard::World<'a> {
+        guard::World {
+            zones: c.0.iter().map(|(n, z)| (n.clone(), z)).collect(),
+            default_zone: c.1.clone(),
+            service_ports: lookup,
+        }
+    }
+    for m in &moves {
+        let before = guard::verdict(&world(&m.before, &lookup), &traffic);
+        let after = guard::verdict(&world(&m.after, &lookup), &traffic);
+        if let (Ok(_), Err(why)) = (before, after) {
+            risks.push(kit::lockout::Risk(format!("{}: {why}", m.label)));
+        }
+    }
+    kit::lockout::judge(
+        Some(&conn),
+        &format!("the change of zone {}", args.name),
+        &risks,
+        args.allow_lockout,
+        out,
+    )
 }
 
 fn would(ctx: &Ctx) -> &'static str {
@@ -437,6 +544,58 @@ fn run_online(
             "default: zone {name} does not exist permanently (permanent is false)"
         )));
     }
+    let changed = perm_new
+        || !perm_keys.is_empty()
+        || !rt_keys.is_empty()
+        || new_conf.is_some()
+        || set_rt_default;
+    let perm_default_after = if new_conf.is_some() || (set_rt_default && args.permanent) {
+        name.to_string()
+    } else {
+        perm_default.clone()
+    };
+    lockout_guard(
+        ctx,
+        args,
+        changed,
+        || {
+            let files = zone_files(ctx)?;
+            let mut m = vec![Moves {
+                label: "permanent configuration (from the next reload or reboot)",
+                before: (files.clone(), perm_default.clone()),
+                after: (
+                    with_zone(&files, name, perm_after.as_ref()),
+                    perm_default_after.clone(),
+                ),
+            }];
+            if !rt_keys.is_empty() || set_rt_default {
+                let mut rt = Vec::new();
+                for z in fw
+                    .runtime_zones()
+                    .map_err(fail("listing the runtime zones"))?
+                {
+                    let settings = fw
+                        .runtime_settings(&z)
+                        .map_err(fail("reading the runtime zone"))?;
+                    rt.push((z, settings));
+                }
+                m.push(Moves {
+                    label: "runtime (now)",
+                    before: (rt.clone(), rt_default.clone()),
+                    after: (
+                        with_zone(&rt, name, rt_after.as_ref()),
+                        if set_rt_default {
+                            name.to_string()
+                        } else {
+                            rt_default.clone()
+                        },
+                    ),
+                });
+            }
+            Ok(m)
+        },
+        &mut out,
+    )?;
 
     // ---- apply ----
     if !ctx.check_mode {
@@ -512,11 +671,6 @@ fn run_online(
     if args.default && args.runtime && !args.permanent && set_rt_default {
         said.push("firewalld's setDefaultZone also records the default zone permanently".into());
     }
-    let changed = perm_new
-        || !perm_keys.is_empty()
-        || !rt_keys.is_empty()
-        || set_perm_default
-        || set_rt_default;
     if said.is_empty() {
         said.push(format!("zone {name} already as requested"));
     }
@@ -589,6 +743,20 @@ fn absent_online(
         ));
     }
     let mut out = Outcome::default();
+    lockout_guard(
+        ctx,
+        args,
+        perm_path.is_some(),
+        || {
+            let files = zone_files(ctx)?;
+            Ok(vec![Moves {
+                label: "permanent configuration (from the next reload or reboot)",
+                before: (files.clone(), perm_default.to_string()),
+                after: (with_zone(&files, name, None), perm_default.to_string()),
+            }])
+        },
+        &mut out,
+    )?;
     let w = would(ctx);
     let mut said = Vec::new();
     if let Some(path) = &perm_path {
@@ -655,6 +823,21 @@ fn run_offline(ctx: &Ctx, args: &Args, req: &Request, known: &settings::Known) -
     }
     if args.state == "absent" {
         check_removable(name, builtin, &default_before)?;
+        lockout_guard(
+            ctx,
+            args,
+            prev.is_some(),
+            || {
+                let files = zone_files(ctx)?;
+                Ok(vec![Moves {
+                    label:
+                        "permanent configuration (firewalld is not running: from its next start)",
+                    before: (files.clone(), default_before.clone()),
+                    after: (with_zone(&files, name, None), default_before.clone()),
+                }])
+            },
+            &mut out,
+        )?;
         if let Some(text) = &prev {
             if !ctx.check_mode {
                 ctx.write(
@@ -690,6 +873,27 @@ fn run_offline(ctx: &Ctx, args: &Args, req: &Request, known: &settings::Known) -
     } else {
         None
     };
+    lockout_guard(
+        ctx,
+        args,
+        write_zone || new_conf.is_some(),
+        || {
+            let files = zone_files(ctx)?;
+            Ok(vec![Moves {
+                label: "permanent configuration (firewalld is not running: from its next start)",
+                before: (files.clone(), default_before.clone()),
+                after: (
+                    with_zone(&files, name, Some(&after)),
+                    if new_conf.is_some() {
+                        name.to_string()
+                    } else {
+                        default_before.clone()
+                    },
+                ),
+            }])
+        },
+        &mut out,
+    )?;
     if !ctx.check_mode {
         if write_zone {
             offline::write_zone(ctx, name, &after, prev.as_deref())?;
