@@ -485,3 +485,136 @@ fn config_service_started_and_enabled_without_python_service_module() {
     assert_eq!(sb.calls("systemctl"), vec!["restart fapolicyd.service"]);
     assert_eq!(r["daemon_running"], true);
 }
+
+// ---- lockout guard (over SSH as the sandbox's /proc makes it look) ----
+
+/// Over SSH as `admin` with become; the daemon's trust database (a stand-in fapolicyd-cli that
+/// prints what `--dump-db` prints) holds the system's programs, not Ansible's remote tmp.
+fn ssh_host(db: &str) -> Sandbox {
+    let sb = host();
+    sb.over_ssh("admin", 1000, 22);
+    // RHEL: /bin is /usr/bin
+    std::os::unix::fs::symlink("usr/bin", sb.path("/bin")).unwrap();
+    for p in [
+        "/usr/bin/bash",
+        "/usr/sbin/sshd",
+        "/usr/bin/sudo",
+        "/usr/bin/systemctl",
+    ] {
+        sb.file(p, "\x7fELF stand-in\n");
+    }
+    sb.file(
+        "/usr/sbin/fapolicyd-cli",
+        &format!("#!/bin/sh\n[ \"$1\" = --dump-db ] || exit 1\nprintf '{db}'\n"),
+    );
+    std::fs::set_permissions(
+        sb.path("/usr/sbin/fapolicyd-cli"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    sb
+}
+
+const SYSTEM_DB: &str = "rpmdb /usr/bin/bash 1 aa\\nrpmdb /usr/sbin/sshd 1 bb\\nrpmdb /usr/bin/sudo 1 cc\\nrpmdb /usr/bin/systemctl 1 dd\\n";
+
+#[test]
+fn lockout_deny_rules_without_the_remote_tmp_are_refused() {
+    let sb = ssh_host(SYSTEM_DB);
+    let before = sb.snapshot();
+    for check in [true, false] {
+        let r = sb.run(
+            "fapolicyd_rules",
+            json!({"name": "10-trusted", "rules": ["allow perm=execute all : trust=1"], "_ansible_check_mode": check}),
+        );
+        assert_eq!(r["failed"], true, "{r}");
+        let msg = r["msg"].as_str().unwrap();
+        assert!(
+            msg.contains(
+                "executing this module in Ansible's remote tmp (/root/.ansible/tmp/ansible-tmp-1)"
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("rule 3 'deny_audit perm=execute all : all' denies it"),
+            "{msg}"
+        );
+        // the system's programs are trusted: only the module is cut
+        assert!(!msg.contains("login shell"), "{msg}");
+    }
+    sb.assert_unchanged(&before);
+    // allowing the remote tmp first passes
+    let r = sb.run(
+        "fapolicyd_rules",
+        json!({"name": "10-trusted", "rules": ["allow perm=execute uid=0 : dir=/root/.ansible/tmp/", "allow perm=execute all : trust=1"]}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+    // a rule denying bash to the user's uid cuts the login shell
+    let r = sb.run(
+        "fapolicyd_rules",
+        json!({"name": "05-nobash", "rules": ["deny perm=execute uid=admin : path=/usr/bin/bash"]}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("the login shell of admin (/usr/bin/bash by uid 1000)"),
+        "{r}"
+    );
+    let r = sb.run(
+        "fapolicyd_rules",
+        json!({"name": "05-nobash", "rules": ["deny perm=execute uid=admin : path=/usr/bin/bash"], "allow_lockout": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "overridden");
+}
+
+#[test]
+fn lockout_without_the_trust_database_a_denial_cannot_be_ruled_out() {
+    let sb = ssh_host(SYSTEM_DB);
+    std::fs::remove_file(sb.path("/usr/sbin/fapolicyd-cli")).unwrap();
+    let r = sb.run(
+        "fapolicyd_rules",
+        json!({"name": "10-trusted", "rules": ["allow perm=execute uid=0 : dir=/root/.ansible/tmp/", "allow perm=execute all : trust=1"]}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("may deny it (the trust database cannot be read"),
+        "{r}"
+    );
+}
+
+#[test]
+fn lockout_enforcing_on_an_empty_trust_database_is_refused() {
+    let sb = ssh_host("");
+    sb.file(COMPILED, "allow perm=any uid=0 : all\nallow perm=execute all : trust=1\ndeny perm=execute all : all\n");
+    let conf = sb.read("/etc/fapolicyd/fapolicyd.conf").unwrap();
+    sb.file(
+        "/etc/fapolicyd/fapolicyd.conf",
+        &conf.replace("permissive = 0", "permissive = 1"),
+    );
+    // a daemon running permissive
+    sb.file("/run/fapolicyd.pid", "4242\n")
+        .file("/proc/4242/comm", "fapolicyd\n");
+    let before = sb.snapshot();
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"permissive": 0}, "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(msg.contains("the trust database is empty"), "{msg}");
+    assert!(msg.contains("the login shell of admin"), "{msg}");
+    sb.assert_unchanged(&before);
+    // staying permissive is no lockout
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"q_size": 800}, "_ansible_check_mode": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+}

@@ -199,6 +199,15 @@ impl Sandbox {
             let _ = std::fs::remove_file(&fd);
             std::os::unix::fs::symlink(format!("socket:[{inode}]"), fd).unwrap();
         }
+        for (pid, exe) in [
+            ("self", "/root/.ansible/tmp/ansible-tmp-1/module"),
+            ("102", "/usr/bin/bash"),
+            ("100", "/usr/sbin/sshd"),
+        ] {
+            let l = self.path(&format!("/proc/{pid}/exe"));
+            let _ = std::fs::remove_file(&l);
+            std::os::unix::fs::symlink(exe, l).unwrap();
+        }
         let mut passwd = self
             .read("/etc/passwd")
             .unwrap_or_else(|| "root:x:0:0:root:/root:/bin/bash\n".into());

@@ -21,6 +21,7 @@ pub struct Args {
     pub backup: bool,
     pub service: Option<String>,
     pub enabled: Option<bool>,
+    pub allow_lockout: bool,
 }
 
 impl kit::Module for FapolicydConfig {
@@ -32,6 +33,7 @@ impl kit::Module for FapolicydConfig {
         Param::new("backup", Kind::Bool).default(Default::Bool(false)),
         Param::new("service", Kind::Str).choices(&["started", "stopped"]),
         Param::new("enabled", Kind::Bool),
+        kit::lockout::ALLOW_LOCKOUT,
     ];
     type Args = Args;
 
@@ -53,6 +55,28 @@ impl kit::Module for FapolicydConfig {
             None => false,
         };
         let enable_to = args.enabled.filter(|e| *e != enabled_now);
+        // The lockout guard: fapolicyd becomes enforcing (permissive 1 → 0, or an enforcing
+        // daemon started or enabled) → the compiled rules are judged as it will enforce them.
+        let enforcing = |conf: &str| value(conf, "permissive").is_none_or(|v| v.trim() != "1");
+        let enabled_before = service::unit_enabled(ctx, UNIT, "multi-user.target")?;
+        let enabled_after = args.enabled.unwrap_or(enabled_before);
+        // active: running, or starting at the next boot
+        let active_before = pid.is_some() || enabled_before;
+        let active_after = (pid.is_some() && !stop) || start || enabled_after;
+        let becomes_enforcing =
+            !(active_before && enforcing(&text)) && active_after && enforcing(&after);
+        let compiled = if becomes_enforcing {
+            Some(ctx.read(fapolicyd_rules::COMPILED)?.unwrap_or_default())
+        } else {
+            None
+        };
+        fapolicyd_rules::eval::guard(
+            ctx,
+            compiled.as_deref().map(|c| (None, c)),
+            "making fapolicyd enforce its rules",
+            args.allow_lockout,
+            &mut out,
+        )?;
         if changed && !ctx.check_mode {
             let w = ctx.write(
                 CONF,

@@ -6,6 +6,7 @@
 //! read → pure plan → apply (skipped in check mode).
 
 pub mod compile;
+pub mod eval;
 pub mod grammar;
 
 use kit::{cmd, service, Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
@@ -28,6 +29,7 @@ pub struct Args {
     pub compile: bool,
     pub reload: bool,
     pub backup: bool,
+    pub allow_lockout: bool,
 }
 
 impl kit::Module for FapolicydRules {
@@ -42,6 +44,7 @@ impl kit::Module for FapolicydRules {
         Param::new("compile", Kind::Bool).default(Default::Bool(true)),
         Param::new("reload", Kind::Bool).default(Default::Bool(true)),
         Param::new("backup", Kind::Bool).default(Default::Bool(false)),
+        kit::lockout::ALLOW_LOCKOUT,
     ];
     type Args = Args;
 
@@ -58,6 +61,19 @@ impl kit::Module for FapolicydRules {
         let current = read_current(ctx)?;
         let plan = plan(ctx, &current, &args, &stem)?;
         let mut out = Outcome::default();
+        // the rules as the daemon will enforce them: compiled.rules before → after
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let change = plan
+            .compiled
+            .as_ref()
+            .map(|(b, a)| (b.as_deref().map(text), text(a)));
+        eval::guard(
+            ctx,
+            change.as_ref().map(|(b, a)| (b.as_deref(), a.as_str())),
+            &format!("the fapolicyd rules of {}", plan.path),
+            args.allow_lockout,
+            &mut out,
+        )?;
         if !ctx.check_mode {
             apply(ctx, &current, &plan, &args, &mut out)?;
         }
