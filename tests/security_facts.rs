@@ -175,3 +175,41 @@ fn subsets_and_bad_baseline() {
         "{r}"
     );
 }
+
+#[test]
+fn lockout_risks_of_the_configuration_on_disk_are_reported_without_changes() {
+    use hardening_rhel_tests::rsa_key;
+    let sb = host();
+    sb.over_ssh("admin", 1000, 2222)
+        .file("/etc/ssh/sshd_config", "Port 2222\n")
+        .file("/home/admin/.ssh/authorized_keys", &(rsa_key(2048) + "\n"))
+        .file("/etc/crypto-policies/config", "FUTURE\n")
+        .file("/etc/selinux/config", RHEL9)
+        .file(
+            "/usr/lib/firewalld/services/ssh.xml",
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service>\n  <port protocol=\"tcp\" port=\"22\"/>\n</service>\n",
+        )
+        .file("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\neth0\t00000000\t0100000A\t0003\t0\t0\t100\t00000000\n");
+    let before = sb.snapshot();
+    let r = sb.run("security_facts", json!({}));
+    ok(&r);
+    sb.assert_unchanged(&before);
+    assert_eq!(r["lockout_check"], "at_risk");
+    let risks = r["lockout_risks"].as_array().unwrap();
+    let by = |m: &str| {
+        risks
+            .iter()
+            .filter(|x| x["module"] == m)
+            .map(|x| x["risk"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        by("crypto_policy")[0].contains("RSA 2048 bits < RequiredRSASize 3072"),
+        "{risks:?}"
+    );
+    assert!(by("selinux")[0].contains("tcp port 2222"), "{risks:?}");
+    assert!(by("firewalld")[0].contains("tcp port 2222"), "{risks:?}");
+    // a subset judges only its areas
+    let r = sb.run("security_facts", json!({"gather_subset": ["selinux"]}));
+    assert_eq!(r["lockout_risks"].as_array().unwrap().len(), 1, "{r}");
+}

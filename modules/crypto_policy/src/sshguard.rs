@@ -375,6 +375,27 @@ pub fn risks(keys: &Keys, before: &SshServer, after: &SshServer, policy: &str) -
     out
 }
 
+/// What the configured policy (in force once applied) cuts, whatever is in force now
+/// (security_facts): no key of the user, or no host key, accepted.
+pub fn configured_risks(ctx: &Ctx, conn: &Connection, configured: &str) -> Result<Vec<Risk>> {
+    let none = Desired {
+        policy: None,
+        defs: Vec::new(),
+    };
+    let Some(after) = server_for(ctx, &none, configured)? else {
+        return Ok(Vec::new());
+    };
+    let Some(keys) = read_keys(ctx, conn)? else {
+        return Ok(Vec::new());
+    };
+    let everything = SshServer {
+        sign: SIGN_MAP.iter().map(|(n, _)| n.to_string()).collect(),
+        min_rsa_size: 0,
+        ssh_certs: true,
+    };
+    Ok(risks(&keys, &everything, &after, configured))
+}
+
 /// The whole guard for a change of the configured policy `before` → `after`.
 pub fn guard(
     ctx: &Ctx,

@@ -329,6 +329,41 @@ fn zone_files(ctx: &Ctx) -> Result<Vec<(String, Zone)>> {
         .collect()
 }
 
+/// Whether firewalld's permanent configuration (what it loads at its next start or reload)
+/// accepts the SSH connection: `None` when firewalld is not installed, else the verdict.
+pub fn permanent_verdict(
+    ctx: &Ctx,
+    conn: &kit::lockout::Connection,
+) -> Result<Option<std::result::Result<String, String>>> {
+    if !ctx.path(format!("{}/zones", offline::LIB)).is_dir() {
+        return Ok(None);
+    }
+    let zones = zone_files(ctx)?;
+    let (_, default_zone) = offline::read_conf(ctx)?;
+    let mut services = std::collections::BTreeMap::new();
+    for (_, z) in &zones {
+        for s in &z.services {
+            if !services.contains_key(s) {
+                services.insert(s.clone(), guard::read_service_ports(ctx, s)?);
+            }
+        }
+    }
+    let lookup = |s: &str| services.get(s).cloned().flatten();
+    let world = guard::World {
+        zones: zones.iter().map(|(n, z)| (n.clone(), z)).collect(),
+        default_zone,
+        service_ports: &lookup,
+    };
+    let traffic = guard::Traffic {
+        peer: conn.peer,
+        peer_port: conn.peer_port,
+        local: conn.local,
+        port: conn.local_port,
+        iface: guard::ingress_iface(ctx, conn.peer, conn.local)?,
+    };
+    Ok(Some(guard::verdict(&world, &traffic)))
+}
+
 /// `zones` with zone `name` replaced by `z` (removed when `None`).
 fn with_zone(zones: &[(String, Zone)], name: &str, z: Option<&Zone>) -> Vec<(String, Zone)> {
     let mut v: Vec<(String, Zone)> = zones.iter().filter(|(n, _)| n != name).cloned().collect();

@@ -8,6 +8,7 @@
 //! state"), and a component that is missing is reported absent, never an error.
 
 pub mod findings;
+pub mod lockout;
 
 use findings::{evaluate, Baseline};
 use kit::{Ctx, Default, Kind, Outcome, Param, Result};
@@ -118,6 +119,33 @@ impl kit::Module for SecurityFacts {
             facts.insert((*s).to_string(), v);
         }
         let mut out = Outcome::default();
+        // the same judgement as the modules' lockout guards, on the configuration as it is
+        match kit::lockout::connection(ctx) {
+            Ok(Some(c)) => {
+                let risks = lockout::risks(ctx, &c, &sections);
+                out.set(
+                    "lockout_check",
+                    if risks.is_empty() {
+                        "passed"
+                    } else {
+                        "at_risk"
+                    },
+                );
+                out.set("lockout_connection", &c);
+                out.set("lockout_risks", risks);
+            }
+            Ok(None) => {
+                out.set("lockout_check", "not_over_ssh");
+                out.set("lockout_risks", Vec::<Value>::new());
+            }
+            Err(e) => {
+                out.set("lockout_check", "unknown");
+                out.set(
+                    "lockout_risks",
+                    vec![json!({"module": "kit", "risk": e.to_string()})],
+                );
+            }
+        }
         let hardening = Value::Object(facts);
         let mut said = format!("posture read: {}", sections.join(", "));
         if let Some(b) = &args.baseline {
