@@ -31,3 +31,33 @@ modules() {
 }
 
 log() { printf '\n== %s\n' "$*"; }
+
+# The Debian archive URI this machine's own APT configuration uses for SUITE (e.g. bookworm,
+# bookworm-security): deb822 .sources files and one-line lists alike. The project names no mirror.
+apt_mirror() {
+  python3 - "$1" <<'PY'
+import glob, sys
+suite = sys.argv[1]
+for f in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+    for block in open(f).read().split("\n\n"):
+        kv = {}
+        for line in block.splitlines():
+            if ":" in line and not line.lstrip().startswith("#"):
+                k, v = line.split(":", 1)
+                kv[k.strip().lower()] = v.split()
+        if "deb" in kv.get("types", []) and suite in kv.get("suites", []) and kv.get("uris"):
+            print(kv["uris"][0]); sys.exit(0)
+for f in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
+    try:
+        lines = open(f).read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        w = line.split("#")[0].split()
+        if w[:1] == ["deb"]:
+            w = [x for x in w[1:] if not x.startswith("[")]
+            if len(w) >= 2 and w[1] == suite:
+                print(w[0]); sys.exit(0)
+sys.exit("no APT source for " + suite + " in /etc/apt: configure one first")
+PY
+}

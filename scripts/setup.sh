@@ -23,11 +23,14 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
   log "apt (bookworm-backports): qemu-system-x86"
   APTDIR=$CACHE/apt
   mkdir -p "$APTDIR/lists/partial" "$APTDIR/archives/partial"
+  # the machine's own mirrors (its APT configuration), backports from the same archive
+  MIRROR=$(apt_mirror bookworm)
+  SECURITY=$(apt_mirror bookworm-security)
   cat > "$APTDIR/sources.list" <<SRC
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian bookworm-backports main
-deb http://deb.debian.org/debian-security bookworm-security main
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb $MIRROR bookworm-backports main
+deb $SECURITY bookworm-security main
 SRC
   cat > "$APTDIR/apt.conf" <<CONF
 Dir::Etc::sourcelist "$APTDIR/sources.list";

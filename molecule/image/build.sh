@@ -12,6 +12,8 @@ PACKAGES=(
   # gawk: fagenrules's `^\\s*#` is a gawk regex, as RHEL's awk is (mawk keeps indented comments)
   firewalld nftables fapolicyd gawk
   policycoreutils selinux-utils selinux-policy-default selinux-policy-mls
+  # the lockout scenario: Ansible over a real SSH connection into the container
+  openssh-server sudo
 )
 HERE=$(cd "$(dirname "$0")" && pwd)
 CRYPTO_FIXTURES=$REPO/tests/fixtures/crypto-policies
@@ -35,7 +37,7 @@ log "debootstrap bookworm (${#PACKAGES[@]} packages) into $ROOTFS" >&2
 # libpam-systemd and netbase explicitly: debootstrap does not resolve virtual packages
 # (polkitd needs logind), and without /etc/protocols firewalld dies with INVALID_PROTOCOL: esp.
 debootstrap --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
-  bookworm "$ROOTFS" http://deb.debian.org/debian >&2
+  bookworm "$ROOTFS" "$(apt_mirror bookworm)" >&2
 chroot "$ROOTFS" apt-get clean
 rm -rf "$ROOTFS"/var/lib/apt/lists/*
 : > "$ROOTFS/etc/machine-id"

@@ -38,7 +38,7 @@ trap cleanup EXIT
 mkdir -p "$OUT.tmp"
 log "debootstrap bookworm for the guest (${#PACKAGES[@]} packages)" >&2
 debootstrap --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
-  bookworm "$ROOT" http://deb.debian.org/debian >&2
+  bookworm "$ROOT" "$(apt_mirror bookworm)" >&2
 chroot "$ROOT" apt-get clean
 rm -rf "$ROOT"/var/lib/apt/lists/*
 

@@ -64,6 +64,18 @@ pub fn risks(ctx: &Ctx, conn: &Connection, sections: &[&str]) -> Vec<Value> {
         })
     });
     area("fapolicyd", &|| {
+        // judged only where the rules are enforced: the daemon running or starting at boot,
+        // not permissive
+        let Some(conf) = ctx.read(fapolicyd_config::CONF)? else {
+            return Ok(Vec::new());
+        };
+        let permissive = fapolicyd_config::value(&conf, "permissive").is_some_and(|v| v == "1");
+        let active = kit::service::running_pid(ctx, fapolicyd_config::PID_FILE, "fapolicyd")?
+            .is_some()
+            || kit::service::unit_enabled(ctx, fapolicyd_config::UNIT, "multi-user.target")?;
+        if permissive || !active {
+            return Ok(Vec::new());
+        }
         let Some(compiled) = ctx.read(fapolicyd_rules::COMPILED)? else {
             return Ok(Vec::new());
         };
