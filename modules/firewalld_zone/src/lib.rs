@@ -7,17 +7,19 @@
 //!   /etc/firewalld/zones written as firewalld writes it, `<zone>.xml.old` kept, DefaultZone set in
 //!   firewalld.conf; `runtime_applied: false` with a message.
 //!
-//! read → pure plan ([`settings::apply`], [`online::changed_keys`]) → apply (skipped in check mode).
+//! read → pure plan → lockout guard → apply (skipped in check mode) → report, in [`run`]: one
+//! zone state read from either back end, one plan, an applier per back end.
 
 pub mod guard;
 pub mod offline;
 pub mod online;
 pub mod rich;
+pub mod run;
 pub mod settings;
 pub mod xml;
 
-use kit::{Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
-use online::{changed_keys, rule_strings, settings_dict, Firewalld, KEYS, PERMANENT_ONLY};
+use kit::{Ctx, Default, Error, Kind, Outcome, Param, Result};
+use online::{rule_strings, Firewalld};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use settings::{ListRequest, Request};
@@ -229,14 +231,14 @@ pub fn listing(name: &str, z: &Zone) -> String {
     s
 }
 
-fn new_zone() -> Zone {
+pub(crate) fn new_zone() -> Zone {
     Zone {
         target: "default".into(),
         ..Zone::default()
     }
 }
 
-fn is_builtin(ctx: &Ctx, name: &str) -> bool {
+pub(crate) fn is_builtin(ctx: &Ctx, name: &str) -> bool {
     ctx.path(format!("{}/zones/{name}.xml", offline::LIB))
         .exists()
 }
@@ -301,20 +303,35 @@ impl kit::Module for FirewalldZone {
         // Validate the whole request before reading the daemon or changing anything.
         settings::apply(&new_zone(), &req, &known).map_err(Error::invalid)?;
         // A sandbox never talks to the host's bus.
-        let fw = if ctx.sandbox_root().is_none() {
+        let mut fw = if ctx.sandbox_root().is_none() {
             Firewalld::connect()
         } else {
             None
         };
-        match fw {
-            Some(fw) => run_online(ctx, &args, &req, &known, fw),
-            None => run_offline(ctx, &args, &req, &known),
+        // read → plan (pure) → guard → apply (not in check mode) → report
+        let state = run::read_state(ctx, &args.name, fw.as_mut())?;
+        let plan = run::plan(&state, &args, &req, &known)?;
+        let mut out = Outcome::default();
+        lockout_guard(
+            ctx,
+            &args,
+            plan.changed(&state),
+            || run::moves(ctx, &state, &plan, fw.as_mut()),
+            &mut out,
+        )?;
+        if !ctx.check_mode {
+            match fw.as_mut() {
+                Some(fw) => run::apply_online(ctx, fw, &state, &plan)?,
+                None => run::apply_offline(ctx, &state, &plan)?,
+            }
         }
+        run::report(ctx, &args, &state, &plan, &mut out);
+        Ok(out)
     }
 }
 
 /// Every zone of the permanent configuration, as firewalld loads it (/etc before /usr/lib).
-fn zone_files(ctx: &Ctx) -> Result<Vec<(String, Zone)>> {
+pub(crate) fn zone_files(ctx: &Ctx) -> Result<Vec<(String, Zone)>> {
     let mut names = std::collections::BTreeSet::new();
     for dir in [offline::LIB, offline::ETC] {
         for n in ctx.list(&format!("{dir}/zones"))?.unwrap_or_default() {
@@ -365,7 +382,11 @@ pub fn permanent_verdict(
 }
 
 /// `zones` with zone `name` replaced by `z` (removed when `None`).
-fn with_zone(zones: &[(String, Zone)], name: &str, z: Option<&Zone>) -> Vec<(String, Zone)> {
+pub(crate) fn with_zone(
+    zones: &[(String, Zone)],
+    name: &str,
+    z: Option<&Zone>,
+) -> Vec<(String, Zone)> {
     let mut v: Vec<(String, Zone)> = zones.iter().filter(|(n, _)| n != name).cloned().collect();
     if let Some(z) = z {
         v.push((name.to_string(), z.clone()));
@@ -375,10 +396,10 @@ fn with_zone(zones: &[(String, Zone)], name: &str, z: Option<&Zone>) -> Vec<(Str
 }
 
 /// One configuration the change moves from `before` to `after` (zones, default zone).
-struct Moves {
-    label: &'static str,
-    before: (Vec<(String, Zone)>, String),
-    after: (Vec<(String, Zone)>, String),
+pub struct Moves {
+    pub label: &'static str,
+    pub before: (Vec<(String, Zone)>, String),
+    pub after: (Vec<(String, Zone)>, String),
 }
 
 /// The lockout guard (see [`guard`]): the SSH traffic, accepted by a configuration before the
@@ -452,7 +473,7 @@ fn lockout_guard(
     )
 }
 
-fn would(ctx: &Ctx) -> &'static str {
+pub(crate) fn would(ctx: &Ctx) -> &'static str {
     if ctx.check_mode {
         "would be "
     } else {
@@ -460,375 +481,11 @@ fn would(ctx: &Ctx) -> &'static str {
     }
 }
 
-fn fail(what: &str) -> impl Fn(String) -> Error + '_ {
+pub(crate) fn fail(what: &str) -> impl Fn(String) -> Error + '_ {
     move |e| Error::refused(format!("{what}: {e}"))
 }
 
-fn run_online(
-    ctx: &Ctx,
-    args: &Args,
-    req: &Request,
-    known: &settings::Known,
-    mut fw: Firewalld,
-) -> Result<Outcome> {
-    let name = args.name.as_str();
-    let mut out = Outcome::default();
-    let mut said: Vec<String> = Vec::new();
-    let w = would(ctx);
-    let builtin = is_builtin(ctx, name);
-
-    // ---- read ----
-    let perm_path = fw
-        .config_zone(name)
-        .map_err(fail("reading the permanent zone"))?;
-    let perm_before = match &perm_path {
-        Some(p) => Some(
-            fw.permanent_settings(p)
-                .map_err(fail("reading the permanent zone"))?,
-        ),
-        None => None,
-    };
-    let in_runtime = fw
-        .runtime_zones()
-        .map_err(fail("listing the runtime zones"))?
-        .iter()
-        .any(|z| z == name);
-    let rt_before = if in_runtime {
-        Some(
-            fw.runtime_settings(name)
-                .map_err(fail("reading the runtime zone"))?,
-        )
-    } else {
-        None
-    };
-    let (conf, perm_default) = offline::read_conf(ctx)?;
-    let rt_default = fw
-        .runtime_default()
-        .map_err(fail("reading the default zone"))?;
-
-    if args.state == "absent" {
-        return absent_online(
-            ctx,
-            args,
-            &mut fw,
-            perm_path,
-            perm_before,
-            builtin,
-            &perm_default,
-            in_runtime,
-        );
-    }
-
-    // ---- plan ----
-    let perm_after = if args.permanent {
-        let base = perm_before.clone().unwrap_or_else(new_zone);
-        Some(settings::apply(&base, req, known).map_err(Error::invalid)?)
-    } else {
-        perm_before.clone()
-    };
-    let perm_keys: Vec<&str> = match (&perm_before, &perm_after) {
-        (Some(b), Some(a)) if args.permanent => changed_keys(b, a, KEYS),
-        _ => Vec::new(),
-    };
-    let perm_new = args.permanent && perm_before.is_none();
-    let runtime_keys: Vec<&'static str> = KEYS
-        .iter()
-        .copied()
-        .filter(|k| !PERMANENT_ONLY.contains(k))
-        .collect();
-    let rt_desired = match (&rt_before, args.runtime) {
-        (Some(b), true) => Some(settings::apply(b, req, known).map_err(Error::invalid)?),
-        _ => rt_before.clone(),
-    };
-    let rt_keys: Vec<&str> = match (&rt_before, &rt_desired) {
-        (Some(b), Some(a)) if args.runtime => changed_keys(b, a, &runtime_keys),
-        _ => Vec::new(),
-    };
-    // what firewalld cannot change at runtime: asked for, but the runtime keeps its value
-    let rt_pending: Vec<&str> = match (&rt_before, &rt_desired) {
-        (Some(b), Some(a)) if args.runtime => changed_keys(b, a, PERMANENT_ONLY),
-        _ => Vec::new(),
-    };
-    let rt_after = match (&rt_before, rt_desired) {
-        (Some(b), Some(mut a)) => {
-            a.version = b.version.clone();
-            a.short = b.short.clone();
-            a.description = b.description.clone();
-            a.target = b.target.clone();
-            Some(a)
-        }
-        (_, d) => d,
-    };
-    let exists_after_perm = perm_before.is_some() || perm_new;
-    let set_rt_default = args.default && args.runtime && in_runtime && rt_default != name;
-    // firewalld's setDefaultZone records the default in firewalld.conf too; without it (zone not
-    // in the runtime yet, or runtime: false) firewalld has no D-Bus call for the permanent default
-    // alone (its DefaultZone property is read-only), so firewalld.conf is edited as
-    // firewall-offline-cmd does, every other line kept.
-    let new_conf = if args.default && args.permanent && perm_default != name && !set_rt_default {
-        Some(settings::set_default_zone(
-            conf.as_deref().unwrap_or(""),
-            name,
-        ))
-    } else {
-        None
-    };
-    let set_perm_default = new_conf.is_some();
-    if args.default && args.permanent && !exists_after_perm {
-        return Err(Error::refused(format!(
-            "default: zone {name} does not exist permanently (permanent is false)"
-        )));
-    }
-    let changed = perm_new
-        || !perm_keys.is_empty()
-        || !rt_keys.is_empty()
-        || new_conf.is_some()
-        || set_rt_default;
-    let perm_default_after = if new_conf.is_some() || (set_rt_default && args.permanent) {
-        name.to_string()
-    } else {
-        perm_default.clone()
-    };
-    lockout_guard(
-        ctx,
-        args,
-        changed,
-        || {
-            let files = zone_files(ctx)?;
-            let mut m = vec![Moves {
-                label: "permanent configuration (from the next reload or reboot)",
-                before: (files.clone(), perm_default.clone()),
-                after: (
-                    with_zone(&files, name, perm_after.as_ref()),
-                    perm_default_after.clone(),
-                ),
-            }];
-            if !rt_keys.is_empty() || set_rt_default {
-                let mut rt = Vec::new();
-                for z in fw
-                    .runtime_zones()
-                    .map_err(fail("listing the runtime zones"))?
-                {
-                    let settings = fw
-                        .runtime_settings(&z)
-                        .map_err(fail("reading the runtime zone"))?;
-                    rt.push((z, settings));
-                }
-                m.push(Moves {
-                    label: "runtime (now)",
-                    before: (rt.clone(), rt_default.clone()),
-                    after: (
-                        with_zone(&rt, name, rt_after.as_ref()),
-                        if set_rt_default {
-                            name.to_string()
-                        } else {
-                            rt_default.clone()
-                        },
-                    ),
-                });
-            }
-            Ok(m)
-        },
-        &mut out,
-    )?;
-
-    // ---- apply ----
-    if !ctx.check_mode {
-        if perm_new {
-            let z = perm_after.as_ref().expect("planned");
-            fw.add_permanent(name, settings_dict(z, KEYS))
-                .map_err(fail("adding the permanent zone"))?;
-            ctx.mark_changed();
-        } else if !perm_keys.is_empty() {
-            let z = perm_after.as_ref().expect("planned");
-            fw.update_permanent(
-                perm_path.as_deref().expect("exists"),
-                settings_dict(z, &perm_keys),
-            )
-            .map_err(fail("updating the permanent zone"))?;
-            ctx.mark_changed();
-        }
-        if !rt_keys.is_empty() {
-            let z = rt_after.as_ref().expect("planned");
-            fw.set_runtime(name, settings_dict(z, &rt_keys))
-                .map_err(fail("updating the runtime zone"))?;
-            ctx.mark_changed();
-        }
-        if set_rt_default {
-            fw.set_runtime_default(name)
-                .map_err(fail("setting the runtime default zone"))?;
-            ctx.mark_changed();
-        }
-        if let Some(c) = &new_conf {
-            offline::write_conf(ctx, c)?;
-        }
-    }
-
-    // ---- report ----
-    if perm_new {
-        said.push(format!("permanent zone {name} {w}created"));
-    } else if !perm_keys.is_empty() {
-        said.push(format!(
-            "permanent zone {name} {w}updated ({})",
-            perm_keys.join(", ")
-        ));
-    }
-    if !rt_keys.is_empty() {
-        said.push(format!(
-            "runtime zone {name} {w}updated ({})",
-            rt_keys.join(", ")
-        ));
-    }
-    if set_rt_default {
-        said.push(format!("default zone {w}set to {name}"));
-    }
-    if set_perm_default {
-        said.push(format!(
-            "DefaultZone {w}set to {name} in {CONF} (the runtime default changes when firewalld next loads its configuration)"
-        ));
-        out.diff
-            .push(Diff::file(CONF, conf.as_deref(), new_conf.as_deref()));
-    }
-    let mut runtime_applied = args.runtime;
-    if args.runtime && !in_runtime {
-        runtime_applied = false;
-        said.push(format!(
-            "zone {name} is not in firewalld's runtime (a zone added permanently appears there at the next reload or restart of firewalld, which this module does not do: a reload drops runtime-only state); the runtime was not changed"
-        ));
-    }
-    if !rt_pending.is_empty() {
-        runtime_applied = false;
-        said.push(format!(
-            "firewalld cannot change {} of a runtime zone: the runtime keeps the old value until firewalld is reloaded or restarted",
-            rt_pending.join(", ")
-        ));
-    }
-    if args.default && args.runtime && !args.permanent && set_rt_default {
-        said.push("firewalld's setDefaultZone also records the default zone permanently".into());
-    }
-    if said.is_empty() {
-        said.push(format!("zone {name} already as requested"));
-    }
-    out.changed = changed;
-    out.msg = said.join("; ");
-    let etc = format!("{}/zones/{name}.xml", offline::ETC);
-    if perm_before != perm_after {
-        out.diff.push(Diff {
-            before: perm_before.as_ref().map(Zone::to_xml).unwrap_or_default(),
-            after: perm_after.as_ref().map(Zone::to_xml).unwrap_or_default(),
-            before_header: format!("permanent {etc}"),
-            after_header: format!("permanent {etc}"),
-        });
-    }
-    if rt_keys.len() + usize::from(set_rt_default) > 0 {
-        out.diff.push(Diff {
-            before: rt_before
-                .as_ref()
-                .map(|z| listing(name, z))
-                .unwrap_or_default()
-                + &format!("default zone: {rt_default}\n"),
-            after: rt_after
-                .as_ref()
-                .map(|z| listing(name, z))
-                .unwrap_or_default()
-                + &format!(
-                    "default zone: {}\n",
-                    if set_rt_default { name } else { &rt_default }
-                ),
-            before_header: format!("runtime zone {name}"),
-            after_header: format!("runtime zone {name}"),
-        });
-    }
-    let default_after = if set_rt_default || set_perm_default {
-        name.to_string()
-    } else {
-        perm_default.clone()
-    };
-    out.set(
-        "zone",
-        json!({
-            "name": name,
-            "builtin": builtin,
-            "permanent": perm_after.as_ref().map(view),
-            "runtime": rt_after.as_ref().map(view),
-        }),
-    );
-    out.set("runtime_applied", runtime_applied);
-    out.set("default_zone", default_after);
-    out.set("daemon_running", true);
-    Ok(out)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn absent_online(
-    ctx: &Ctx,
-    args: &Args,
-    fw: &mut Firewalld,
-    perm_path: Option<String>,
-    perm_before: Option<Zone>,
-    builtin: bool,
-    perm_default: &str,
-    in_runtime: bool,
-) -> Result<Outcome> {
-    let name = args.name.as_str();
-    check_removable(name, builtin, perm_default)?;
-    if !args.permanent {
-        return Err(Error::invalid(
-            "state=absent with permanent=false: firewalld cannot remove a zone from its runtime",
-        ));
-    }
-    let mut out = Outcome::default();
-    lockout_guard(
-        ctx,
-        args,
-        perm_path.is_some(),
-        || {
-            let files = zone_files(ctx)?;
-            Ok(vec![Moves {
-                label: "permanent configuration (from the next reload or reboot)",
-                before: (files.clone(), perm_default.to_string()),
-                after: (with_zone(&files, name, None), perm_default.to_string()),
-            }])
-        },
-        &mut out,
-    )?;
-    let w = would(ctx);
-    let mut said = Vec::new();
-    if let Some(path) = &perm_path {
-        if !ctx.check_mode {
-            fw.remove_permanent(path)
-                .map_err(fail("removing the permanent zone"))?;
-            ctx.mark_changed();
-        }
-        out.changed = true;
-        said.push(format!("permanent zone {name} {w}removed"));
-        let etc = format!("{}/zones/{name}.xml", offline::ETC);
-        out.diff.push(Diff::file(
-            &etc,
-            perm_before.as_ref().map(Zone::to_xml).as_deref(),
-            None,
-        ));
-    } else {
-        said.push(format!("zone {name} does not exist"));
-    }
-    if in_runtime {
-        said.push(format!(
-            "zone {name} stays in the runtime until firewalld is reloaded or restarted"
-        ));
-    }
-    out.msg = said.join("; ");
-    out.set(
-        "zone",
-        json!({"name": name, "builtin": false, "permanent": null,
-               "runtime": if in_runtime { json!("present until reload") } else { Json::Null }}),
-    );
-    out.set("runtime_applied", !in_runtime);
-    out.set("default_zone", perm_default);
-    out.set("daemon_running", true);
-    Ok(out)
-}
-
-fn check_removable(name: &str, builtin: bool, default: &str) -> Result<()> {
+pub(crate) fn check_removable(name: &str, builtin: bool, default: &str) -> Result<()> {
     if builtin {
         return Err(Error::refused(format!(
             "zone {name} is built in (/usr/lib/firewalld/zones): it cannot be removed; to drop local changes to it, give its settings with exclusive: true"
@@ -840,146 +497,4 @@ fn check_removable(name: &str, builtin: bool, default: &str) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn run_offline(ctx: &Ctx, args: &Args, req: &Request, known: &settings::Known) -> Result<Outcome> {
-    let name = args.name.as_str();
-    let mut out = Outcome::default();
-    let w = would(ctx);
-    let mut said: Vec<String> = Vec::new();
-    let builtin = is_builtin(ctx, name);
-    let (origin, before, prev) = offline::read_zone(ctx, name)?;
-    let (conf, default_before) = offline::read_conf(ctx)?;
-    let etc = format!("{}/zones/{name}.xml", offline::ETC);
-    if !args.permanent {
-        return Err(Error::refused(
-            "firewalld is not running, so there is no runtime to change, and permanent is false",
-        ));
-    }
-    if args.state == "absent" {
-        check_removable(name, builtin, &default_before)?;
-        lockout_guard(
-            ctx,
-            args,
-            prev.is_some(),
-            || {
-                let files = zone_files(ctx)?;
-                Ok(vec![Moves {
-                    label:
-                        "permanent configuration (firewalld is not running: from its next start)",
-                    before: (files.clone(), default_before.clone()),
-                    after: (with_zone(&files, name, None), default_before.clone()),
-                }])
-            },
-            &mut out,
-        )?;
-        if let Some(text) = &prev {
-            if !ctx.check_mode {
-                ctx.write(
-                    &format!("{etc}.old"),
-                    text.as_bytes(),
-                    kit::fs::WriteOptions::default(),
-                )?;
-                ctx.remove(&etc, false)?;
-            }
-            out.changed = true;
-            said.push(format!("{etc} {w}removed (previous contents in {etc}.old)"));
-            out.diff.push(Diff::file(&etc, Some(text), None));
-        } else {
-            said.push(format!("zone {name} does not exist"));
-        }
-        out.msg = said.join("; ");
-        out.set(
-            "zone",
-            json!({"name": name, "builtin": false, "permanent": null, "runtime": null}),
-        );
-        out.set("runtime_applied", false);
-        out.set("default_zone", default_before);
-        out.set("daemon_running", false);
-        return Ok(out);
-    }
-    let after = settings::apply(&before, req, known).map_err(Error::invalid)?;
-    let write_zone = after != before || origin == offline::Origin::New;
-    let new_conf = if args.default && default_before != name {
-        Some(settings::set_default_zone(
-            conf.as_deref().unwrap_or(""),
-            name,
-        ))
-    } else {
-        None
-    };
-    lockout_guard(
-        ctx,
-        args,
-        write_zone || new_conf.is_some(),
-        || {
-            let files = zone_files(ctx)?;
-            Ok(vec![Moves {
-                label: "permanent configuration (firewalld is not running: from its next start)",
-                before: (files.clone(), default_before.clone()),
-                after: (
-                    with_zone(&files, name, Some(&after)),
-                    if new_conf.is_some() {
-                        name.to_string()
-                    } else {
-                        default_before.clone()
-                    },
-                ),
-            }])
-        },
-        &mut out,
-    )?;
-    if !ctx.check_mode {
-        if write_zone {
-            offline::write_zone(ctx, name, &after, prev.as_deref())?;
-        }
-        if let Some(c) = &new_conf {
-            offline::write_conf(ctx, c)?;
-        }
-    }
-    if write_zone {
-        said.push(format!("{etc} {w}written"));
-        out.diff.push(Diff::file(
-            &etc,
-            Some(&prev.clone().unwrap_or_else(|| {
-                if origin == offline::Origin::Builtin {
-                    before.to_xml()
-                } else {
-                    String::new()
-                }
-            })),
-            Some(&after.to_xml()),
-        ));
-    }
-    if let Some(c) = &new_conf {
-        said.push(format!("DefaultZone {w}set to {name} in {CONF}"));
-        out.diff
-            .push(Diff::file(CONF, conf.as_deref(), Some(c.as_str())));
-    }
-    out.changed = write_zone || new_conf.is_some();
-    if said.is_empty() {
-        said.push(format!("zone {name} already as requested"));
-    }
-    if args.runtime {
-        said.push(
-            "firewalld is not running: the permanent configuration was changed, the runtime was not (firewalld loads it when it starts)"
-                .into(),
-        );
-    }
-    out.msg = said.join("; ");
-    out.set(
-        "zone",
-        json!({"name": name, "builtin": builtin, "permanent": view(&after), "runtime": null}),
-    );
-    out.set("runtime_applied", false);
-    out.set(
-        "default_zone",
-        if new_conf.is_some() {
-            name.to_string()
-        } else {
-            default_before
-        },
-    );
-    out.set("daemon_running", false);
-    Ok(out)
 }
