@@ -13,7 +13,7 @@
 
 use crate::{policy::PolicySpec, syntax, DefKind, Desired, ETC_POLICIES, SHARE_POLICIES};
 use kit::lockout::{Connection, Risk};
-use kit::ssh::{self, PublicKey};
+use kit::ssh::{self, glob, PublicKey};
 use kit::{Ctx, Error, Result};
 
 /// Scopes of the OpenSSH server back-end.
@@ -49,16 +49,6 @@ pub struct SshServer {
     pub sign: Vec<String>,
     pub min_rsa_size: u32,
     pub ssh_certs: bool,
-}
-
-fn glob(p: &[u8], s: &[u8]) -> bool {
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
-        (Some(b'?'), Some(_)) => glob(&p[1..], &s[1..]),
-        (Some(a), Some(b)) if a == b => glob(&p[1..], &s[1..]),
-        _ => false,
-    }
 }
 
 /// Whether a directive's scope (`*` when none) selects the OpenSSH server back-end.

@@ -279,6 +279,17 @@ pub fn verdict(w: &World, t: &Traffic) -> std::result::Result<String, String> {
     }
 }
 
+/// The traffic of an SSH connection, with its ingress interface.
+pub fn traffic(ctx: &Ctx, conn: &kit::lockout::Connection) -> Result<Traffic> {
+    Ok(Traffic {
+        peer: conn.peer,
+        peer_port: conn.peer_port,
+        local: conn.local,
+        port: conn.local_port,
+        iface: ingress_iface(ctx, conn.peer, conn.local)?,
+    })
+}
+
 /// The ingress interface of traffic from `peer` (to `local`): `lo` for loopback or local
 /// peers, else the interface of the longest matching route.
 pub fn ingress_iface(ctx: &Ctx, peer: IpAddr, local: IpAddr) -> Result<Option<String>> {

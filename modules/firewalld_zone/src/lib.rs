@@ -371,13 +371,7 @@ pub fn permanent_verdict(
         default_zone,
         service_ports: &lookup,
     };
-    let traffic = guard::Traffic {
-        peer: conn.peer,
-        peer_port: conn.peer_port,
-        local: conn.local,
-        port: conn.local_port,
-        iface: guard::ingress_iface(ctx, conn.peer, conn.local)?,
-    };
+    let traffic = guard::traffic(ctx, conn)?;
     Ok(Some(guard::verdict(&world, &traffic)))
 }
 
@@ -419,13 +413,7 @@ fn lockout_guard(
         out.set("lockout_check", "not_over_ssh");
         return Ok(());
     };
-    let traffic = guard::Traffic {
-        peer: conn.peer,
-        peer_port: conn.peer_port,
-        local: conn.local,
-        port: conn.local_port,
-        iface: guard::ingress_iface(ctx, conn.peer, conn.local)?,
-    };
+    let traffic = guard::traffic(ctx, &conn)?;
     let moves = moves()?;
     // service definitions, read once (a read error fails the task, never "no ports")
     let mut services = std::collections::BTreeMap::new();

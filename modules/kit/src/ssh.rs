@@ -261,8 +261,8 @@ struct Acc {
     in_match: bool,
 }
 
-/// Glob match of one path component (`*`, `?`), enough for Include patterns.
-fn glob(p: &[u8], s: &[u8]) -> bool {
+/// Glob match (`*`, `?`) of a whole string: Include patterns, crypto-policy globs.
+pub fn glob(p: &[u8], s: &[u8]) -> bool {
     match (p.first(), s.first()) {
         (None, None) => true,
         (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
