@@ -171,6 +171,9 @@ fn parse_sig(s: &[u8], pos: &mut usize) -> DResult<Sig> {
             Sig::Dict(Box::new(k), Box::new(v))
         }
         b'a' => Sig::Array(Box::new(parse_sig(s, pos)?)),
+        // an empty struct is not a D-Bus type (it would take no bytes: an array of them would
+        // never end)
+        b'(' if s.get(*pos) == Some(&b')') => return Err(bad()),
         b'(' => {
             let mut f = Vec::new();
             while s.get(*pos) != Some(&b')') {
@@ -339,6 +342,23 @@ impl Dec<'_> {
     fn u32(&mut self) -> DResult<u32> {
         Ok(u32::from_le_bytes(self.fixed::<4>()?))
     }
+    /// An array's byte length: at most 64 MiB (the D-Bus limit), and within the message.
+    fn array_len(&mut self) -> DResult<usize> {
+        let n = self.u32()? as usize;
+        if n > 1 << 26 || self.pos.saturating_add(n) > self.buf.len() {
+            return Err(DbusError::Transport(format!(
+                "array of {n} bytes runs past the message"
+            )));
+        }
+        Ok(n)
+    }
+    /// Every array element takes bytes: one that took none would repeat forever.
+    fn progressed(&self, at: usize) -> DResult<()> {
+        if self.pos == at {
+            return Err(DbusError::Transport("array element of no bytes".into()));
+        }
+        Ok(())
+    }
     fn text(&mut self, len: usize) -> DResult<String> {
         let s = String::from_utf8_lossy(self.take(len)?).into_owned();
         self.take(1)?; // nul
@@ -387,25 +407,29 @@ impl Dec<'_> {
                 )
             }
             Sig::Array(e) => {
-                let n = self.u32()? as usize;
+                let n = self.array_len()?;
                 self.align(align_of(e));
                 let end = self.pos + n;
                 let mut items = Vec::new();
                 while self.pos < end {
+                    let at = self.pos;
                     items.push(self.value(e)?);
+                    self.progressed(at)?;
                 }
                 Value::Array(sig_string(e), items)
             }
             Sig::Dict(k, v) => {
-                let n = self.u32()? as usize;
+                let n = self.array_len()?;
                 self.align(8);
                 let end = self.pos + n;
                 let mut entries = Vec::new();
                 while self.pos < end {
+                    let at = self.pos;
                     self.align(8);
                     let key = self.value(k)?;
                     let val = self.value(v)?;
                     entries.push((key, val));
+                    self.progressed(at)?;
                 }
                 Value::Dict(sig_string(k), sig_string(v), entries)
             }
@@ -809,5 +833,20 @@ mod tests {
         assert_eq!(d.get("services").unwrap().str_list(), vec!["ssh"]);
         assert_eq!(d.get("forward").and_then(Value::as_bool), Some(true));
         assert!(d.get("ports").is_none());
+    }
+
+    #[test]
+    fn empty_structs_and_elements_of_no_bytes_end_the_decode() {
+        // found by the fuzzer (tests/fuzz/regressions/dbus_message/oom-*): `a()` made the array
+        // loop push empty structs forever
+        assert!(parse_sigs("a()").is_err());
+        assert!(parse_sigs("(y())").is_err());
+        assert!(parse_sigs("a(y)").is_ok());
+        let msg = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fuzz/regressions/dbus_message/oom-d9365b63e1e8d2f7504320c13ef92f4e90c0a307"
+        ))
+        .unwrap();
+        assert!(!decodes(&msg));
     }
 }
