@@ -75,11 +75,28 @@ fn text_value(raw: &[u8]) -> Result<String, String> {
     Ok(v)
 }
 
+/// An XML 1.0 Name, as expat (firewalld's reader) requires of element and attribute names:
+/// not empty, a letter, `_` or `:` first, then also digits, `-`, `.` (the fuzzer found `<\n>`,
+/// an element without a name, which quick-xml passes and expat refuses).
+fn xml_name(n: &str) -> Result<(), String> {
+    let mut c = n.chars();
+    let ok = c
+        .next()
+        .is_some_and(|f| f.is_alphabetic() || f == '_' || f == ':')
+        && c.all(|x| x.is_alphanumeric() || matches!(x, '_' | ':' | '-' | '.' | '\u{b7}'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("'{}' is not an XML name", n.escape_debug()))
+    }
+}
+
 fn attrs_of(e: &BytesStart) -> Result<Vec<(String, String)>, String> {
     e.attributes()
         .map(|a| {
             let a = a.map_err(|err| err.to_string())?;
             let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            xml_name(&key)?;
             // attribute-value normalisation: a literal tab or line end is a blank
             let raw: Vec<u8> = a
                 .value
@@ -147,6 +164,7 @@ impl Zone {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(ev, Event::Empty(_));
                     let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    xml_name(&name)?;
                     let attrs = attrs_of(e)?;
                     if closed {
                         return Err(format!("<{name}> after the end of the zone"));
@@ -260,7 +278,8 @@ impl Zone {
                         other => return Err(format!("unknown element <{other}> in a zone")),
                     }
                 }
-                Event::End(_) if !stack.is_empty() => {
+                Event::End(ref e) if !stack.is_empty() => {
+                    xml_name(&String::from_utf8_lossy(e.name().as_ref()))?;
                     depth -= 1;
                     let done = stack.pop().expect("open element");
                     match stack.last_mut() {
@@ -268,7 +287,8 @@ impl Zone {
                         None => zone.rules.push(done),
                     }
                 }
-                Event::End(_) => {
+                Event::End(ref e) => {
+                    xml_name(&String::from_utf8_lossy(e.name().as_ref()))?;
                     text_of = None;
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
@@ -549,5 +569,13 @@ mod tests {
         assert!(Zone::parse("<?xml version=\"1.0\"?><nothing/>").is_err());
         assert!(Zone::parse("<zone><bogus/></zone>").is_err());
         assert!(Zone::parse("<zone><service name=\"a\"></zone>").is_err());
+    }
+
+    #[test]
+    fn elements_without_a_name_are_refused_as_expat_refuses_them() {
+        // found by the fuzzer (tests/fuzz/regressions/zone_xml/crash-b01df515…)
+        let z = "<?xml version=\"1.0\"?>\n<zone><rule>\n<\n\n>x</></rule></zone>";
+        assert!(Zone::parse(z).unwrap_err().contains("not an XML name"));
+        assert!(Zone::parse("<zone><short a=\"1\">x</short></zone>").is_ok());
     }
 }
