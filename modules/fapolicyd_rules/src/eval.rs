@@ -379,23 +379,6 @@ pub fn read_trust(ctx: &Ctx) -> Result<Trust> {
     })
 }
 
-fn status_uid(ctx: &Ctx, pid: &str) -> Result<Option<u32>> {
-    Ok(ctx.read(&format!("/proc/{pid}/status"))?.and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|v| v.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-    }))
-}
-
-fn ppid(ctx: &Ctx) -> Result<Option<String>> {
-    Ok(ctx.read("/proc/self/status")?.and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("PPid:"))
-            .map(|v| v.trim().to_string())
-    }))
-}
-
 /// The executions that keep the host reachable for the connection's user.
 pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
     let mut v = Vec::new();
@@ -410,12 +393,7 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
         sha256: sha256(ctx, path),
     };
     let shell = match conn.uid {
-        Some(u) => ctx.read("/etc/passwd")?.and_then(|t| {
-            t.lines().find_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                (f.len() >= 7 && f[2].parse() == Ok(u)).then(|| f[6].to_string())
-            })
-        }),
+        Some(u) => kit::lockout::account(ctx, u)?.map(|a| a.shell),
         None => None,
     };
     // the path the kernel executes, as fapolicyd sees it (/bin/bash is /usr/bin/bash on RHEL)
@@ -432,11 +410,16 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
     let me = link(ctx, "/proc/self/exe").ok_or_else(|| {
         Error::refused("lockout guard: /proc/self/exe cannot be read, so the module's own execution cannot be judged")
     })?;
-    let parent = match ppid(ctx)? {
-        Some(p) => link(ctx, &format!("/proc/{p}/exe")).unwrap_or_else(|| "/bin/sh".into()),
-        None => "/bin/sh".into(),
-    };
-    let my_uid = status_uid(ctx, "self")?.unwrap_or(0);
+    // the process table says who runs this module and from which program; not knowing is an
+    // error (a guess of root would make `uid=0` rules match)
+    let me_proc = kit::lockout::read_proc(ctx, "self")?
+        .filter(|p| p.euid != u32::MAX)
+        .ok_or_else(|| {
+            Error::refused("lockout guard: /proc/self/status cannot be read, so the module's own execution cannot be judged")
+        })?;
+    let parent =
+        link(ctx, &format!("/proc/{}/exe", me_proc.ppid)).unwrap_or_else(|| "/bin/sh".into());
+    let my_uid = me_proc.euid;
     v.push(mk(
         format!(
             "this module in Ansible's remote tmp ({})",
@@ -487,14 +470,10 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
 pub fn risks(ctx: &Ctx, conn: &Connection, before: Option<&str>, after: &str) -> Result<Vec<Risk>> {
     let execs = execs(ctx, conn)?;
     let trust = read_trust(ctx)?;
-    let names = |u: u32| -> Option<String> {
-        ctx.read("/etc/passwd").ok().flatten().and_then(|t| {
-            t.lines().find_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                (f.len() >= 3 && f[2].parse() == Ok(u)).then(|| f[0].to_string())
-            })
-        })
-    };
+    // user names of `uid=`/`auid=` values: /etc/passwd read once, a read error fails the task
+    let accounts = kit::lockout::accounts(ctx)?;
+    let names =
+        |u: u32| -> Option<String> { accounts.iter().find(|a| a.uid == u).map(|a| a.name.clone()) };
     let (rb, ra) = (before.map(parse), parse(after));
     let mut out = Vec::new();
     for e in &execs {

@@ -62,23 +62,26 @@ impl Connection {
     }
 }
 
-/// Fields of `/proc/<pid>/status` the walk needs.
-struct Proc {
-    ppid: u32,
-    uid: u32,
-    comm: String,
+/// Fields of `/proc/<pid>/status` the guards need.
+pub struct Proc {
+    pub ppid: u32,
+    /// Real and effective uid.
+    pub uid: u32,
+    pub euid: u32,
+    pub comm: String,
 }
 
-fn read_proc(ctx: &Ctx, pid: &str) -> Result<Option<Proc>> {
+/// `/proc/<pid>/status` (`pid` may be `self`); `None` when the process is not there.
+pub fn read_proc(ctx: &Ctx, pid: &str) -> Result<Option<Proc>> {
     // a process that ended meanwhile is simply not there
     let Some(status) = ctx.read(&format!("/proc/{pid}/status")).or_else(gone)? else {
         return Ok(None);
     };
-    let field = |name: &str| {
+    let field = |name: &str, n: usize| {
         status
             .lines()
             .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.split_whitespace().nth(n))
             .and_then(|v| v.parse::<u32>().ok())
     };
     let comm = status
@@ -88,8 +91,9 @@ fn read_proc(ctx: &Ctx, pid: &str) -> Result<Option<Proc>> {
         .trim()
         .to_string();
     Ok(Some(Proc {
-        ppid: field("PPid:").unwrap_or(0),
-        uid: field("Uid:").unwrap_or(u32::MAX),
+        ppid: field("PPid:", 0).unwrap_or(0),
+        uid: field("Uid:", 0).unwrap_or(u32::MAX),
+        euid: field("Uid:", 1).unwrap_or(u32::MAX),
         comm,
     }))
 }
@@ -260,14 +264,37 @@ fn environ_of(ctx: &Ctx, pid: &str) -> Option<(IpAddr, u16, IpAddr, u16)> {
     ssh_connection_env(&b)
 }
 
-/// A user of /etc/passwd: (name, home).
-pub fn passwd_entry(ctx: &Ctx, uid: u32) -> Result<Option<(String, String)>> {
-    Ok(ctx.read("/etc/passwd")?.and_then(|t| {
-        t.lines().find_map(|l| {
+/// A user of /etc/passwd.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub uid: u32,
+    pub home: String,
+    pub shell: String,
+}
+
+/// The users of /etc/passwd (read once; a read error fails, an absent file has none).
+pub fn accounts(ctx: &Ctx) -> Result<Vec<Account>> {
+    Ok(ctx
+        .read("/etc/passwd")?
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
-            (f.len() >= 7 && f[2].parse() == Ok(uid)).then(|| (f[0].to_string(), f[5].to_string()))
+            (f.len() >= 7).then_some(())?;
+            Some(Account {
+                name: f[0].to_string(),
+                uid: f[2].parse().ok()?,
+                home: f[5].to_string(),
+                shell: f[6].to_string(),
+            })
         })
-    }))
+        .collect())
+}
+
+/// The user of `uid` in /etc/passwd.
+pub fn account(ctx: &Ctx, uid: u32) -> Result<Option<Account>> {
+    Ok(accounts(ctx)?.into_iter().find(|a| a.uid == uid))
 }
 
 /// The SSH connection this module runs over; `None` when it does not run under sshd and no
@@ -368,8 +395,8 @@ pub fn connection(ctx: &Ctx) -> Result<Option<Connection>> {
     };
     let uid = login_uid.or_else(|| sessions.first().map(|(_, p)| p.uid));
     let (user, home) = match uid {
-        Some(u) => match passwd_entry(ctx, u)? {
-            Some((n, h)) => (Some(n), Some(h)),
+        Some(u) => match account(ctx, u)? {
+            Some(a) => (Some(a.name), Some(a.home)),
             None => (None, None),
         },
         None => (None, None),
