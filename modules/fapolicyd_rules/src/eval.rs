@@ -320,16 +320,20 @@ fn sha256(ctx: &Ctx, path: &str) -> Option<String> {
 }
 
 fn percent_unescape(s: &str) -> String {
+    let hex = |c: u8| (c as char).to_digit(16);
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        // bytes, not str slices: the two characters after a `%` need not be ASCII
+        if let (b'%', Some(h), Some(l)) = (
+            b[i],
+            b.get(i + 1).and_then(|c| hex(*c)),
+            b.get(i + 2).and_then(|c| hex(*c)),
+        ) {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -624,5 +628,12 @@ mod tests {
                 .map(|s| s.to_string())
                 .collect()
         );
+    }
+
+    #[test]
+    fn trust_file_paths_unescape_without_splitting_characters() {
+        assert_eq!(percent_unescape("/opt/my%20app"), "/opt/my app");
+        assert_eq!(percent_unescape("/opt/%€x%2"), "/opt/%€x%2");
+        assert_eq!(percent_unescape("%41%e2%82%ac"), "A€");
     }
 }
