@@ -275,3 +275,42 @@ fn a_bare_cr_in_policy_content_is_refused() {
     failed_with(&r, "custom_modules[0].content contains a carriage return");
     sb.assert_unchanged(&before);
 }
+
+/// `<module> -` (what the action plugins run): the arguments on standard input give the same
+/// result as the args file, and bad input there fails as JSON, nothing written.
+#[test]
+fn arguments_on_standard_input() {
+    let args =
+        json!({"policy": "DEFAULT:NO-SHA1", "_ansible_check_mode": true, "_ansible_diff": true});
+    let a = Sandbox::new();
+    a.with_crypto_policies();
+    let b = Sandbox::new();
+    b.with_crypto_policies();
+    let from_file = a.run("crypto_policy", args.clone());
+    let from_stdin = b.run_stdin("crypto_policy", args.to_string().as_bytes());
+    assert_eq!(from_file["changed"], true, "{from_file}");
+    // the same result, once each sandbox's own root is taken out of the text
+    let neutral =
+        |v: &Value, s: &Sandbox| v.to_string().replace(s.root().to_str().unwrap(), "ROOT");
+    assert_eq!(neutral(&from_file, &a), neutral(&from_stdin, &b));
+
+    let before = b.snapshot();
+    for (input, needle) in [
+        (&b""[..], "not JSON"),
+        (&b"{\"policy\": \"DEFAULT\""[..], "not JSON"),
+        (
+            &b"\xff\xfe"[..],
+            "cannot read the arguments from standard input",
+        ),
+        (&b"[1]"[..], "object"),
+        (&b"{\"policy\": \"DEFAULT\", \"nope\": 1}"[..], "nope"),
+    ] {
+        let r = b.run_stdin("crypto_policy", input);
+        failed_with(&r, needle);
+    }
+    // beyond the 64 MiB limit: refused before parsing, not read to the end
+    let big = vec![b' '; (64 << 20) + 2];
+    let r = b.run_stdin("crypto_policy", &big);
+    failed_with(&r, "exceed");
+    b.assert_unchanged(&before);
+}

@@ -265,21 +265,42 @@ impl Sandbox {
 
     /// Run module `name` with `args` (the JSON object Ansible would write) inside this sandbox.
     pub fn run(&self, name: &str, args: Value) -> Value {
+        let argfile = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(argfile.path(), args.to_string()).unwrap();
+        self.run_with(name, argfile.path().as_os_str(), None)
+    }
+
+    /// Run module `name` as the collection's action plugins do: `<module> -`, the arguments'
+    /// JSON text (any bytes) on standard input.
+    pub fn run_stdin(&self, name: &str, stdin: &[u8]) -> Value {
+        self.run_with(name, std::ffi::OsStr::new("-"), Some(stdin))
+    }
+
+    fn run_with(&self, name: &str, arg: &std::ffi::OsStr, stdin: Option<&[u8]>) -> Value {
+        use std::io::Write;
         let bin = bin_dir().join(name);
         assert!(
             bin.is_file(),
             "module binary {} not found: run `cargo build` or set HARDENING_RHEL_BIN_DIR",
             bin.display()
         );
-        let argfile = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(argfile.path(), args.to_string()).unwrap();
-        let out = Command::new(&bin)
-            .arg(argfile.path())
+        let mut child = Command::new(&bin)
+            .arg(arg)
             .arg("--sandbox-root")
             .arg(self.root())
             .env_clear()
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .expect("run module");
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(data) = stdin {
+            // a module that stops reading early (size limit) closes the pipe: not an error here
+            let _ = pipe.write_all(data);
+        }
+        drop(pipe);
+        let out = child.wait_with_output().expect("run module");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
             panic!(

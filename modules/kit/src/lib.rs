@@ -4,7 +4,9 @@
 //! `run` function that reads the current state, computes a pure plan and applies it unless in
 //! check mode. Its `main.rs` is one line: `kit::main::<TheModule>()`.
 //!
-//! The kit owns everything around that: loading the args file Ansible names in argv[1],
+//! The kit owns everything around that: loading the args file Ansible names in argv[1] (or,
+//! with `-` there, the arguments on standard input: the collection's action plugins run a
+//! cached binary that way, in one round trip),
 //! validation ([`args`]), check/diff mode flags, the result JSON, turning every error and
 //! every panic into `{"failed": true, "msg": …}`, atomic writes ([`fs`]), external programs
 //! ([`cmd`]), and the sandbox root used by tests.
@@ -454,6 +456,31 @@ fn install_panic_hook(module: String) {
     }));
 }
 
+/// Largest arguments document read from standard input (`<module> -`): far beyond any task
+/// (a multi-line value is at most [`args::MAX_TEXT`]), small enough that a runaway writer cannot
+/// exhaust the host's memory.
+pub const MAX_STDIN_ARGS: u64 = 64 << 20;
+
+/// The task's arguments: the JSON text of the args file, or of standard input for `-`.
+fn read_args(file: &Path) -> std::result::Result<String, String> {
+    if file == Path::new("-") {
+        use std::io::Read;
+        let mut text = String::new();
+        let n = std::io::stdin()
+            .take(MAX_STDIN_ARGS + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read the arguments from standard input: {e}"))?;
+        if n as u64 > MAX_STDIN_ARGS {
+            return Err(format!(
+                "the arguments on standard input exceed {MAX_STDIN_ARGS} bytes"
+            ));
+        }
+        return Ok(text);
+    }
+    std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the arguments file {}: {e}", file.display()))
+}
+
 fn parse_argv(argv: &[String]) -> std::result::Result<(PathBuf, Option<PathBuf>), String> {
     match argv {
         [_, file] => Ok((PathBuf::from(file), None)),
@@ -462,7 +489,7 @@ fn parse_argv(argv: &[String]) -> std::result::Result<(PathBuf, Option<PathBuf>)
         }
         _ => Err(
             "this is an Ansible module: run it as `<module> <argsfile>`, where argsfile holds \
-                  the task's arguments as a JSON object"
+                  the task's arguments as a JSON object (`-`: read them from standard input)"
                 .into(),
         ),
     }
@@ -474,14 +501,15 @@ pub fn main<M: Module>() -> ! {
     let argv: Vec<String> = std::env::args().collect();
     let result = match parse_argv(&argv) {
         Err(msg) => failure(&msg, false),
-        Ok((file, sandbox)) => match std::fs::read_to_string(&file) {
-            Err(e) => failure(
-                &format!("cannot read the arguments file {}: {e}", file.display()),
-                false,
-            ),
+        Ok((file, sandbox)) => match read_args(&file) {
+            Err(msg) => failure(&msg, false),
             Ok(text) => match serde_json::from_str::<Value>(&text) {
                 Err(e) => failure(
-                    &format!("the arguments file {} is not JSON: {e}", file.display()),
+                    &if file == Path::new("-") {
+                        format!("the arguments on standard input are not JSON: {e}")
+                    } else {
+                        format!("the arguments file {} is not JSON: {e}", file.display())
+                    },
                     false,
                 ),
                 Ok(raw) => execute::<M>(&raw, sandbox.as_deref()),
