@@ -28,7 +28,24 @@ fn check_options(module: &str, at: &str, spec: &[Param], options: &Value) {
     let options = options
         .as_mapping()
         .unwrap_or_else(|| panic!("{module}: {at}options is not a mapping"));
-    let documented: Vec<&str> = options.keys().map(|k| k.as_str().unwrap()).collect();
+    // options the collection's action plugin handles on the controller (never passed to the binary)
+    let action_only: &[&str] = match (module, at) {
+        ("fapolicyd_trust", "") => &["collection_binaries"],
+        _ => &[],
+    };
+    let documented: Vec<&str> = options
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .filter(|k| !action_only.contains(k))
+        .collect();
+    for k in action_only {
+        assert!(
+            options[*k]["description"].as_sequence().is_some_and(|d| d
+                .iter()
+                .any(|l| l.as_str().unwrap_or("").contains("action plugin"))),
+            "{module}: action-plugin option {k} documented as such"
+        );
+    }
     let mut declared: Vec<&str> = spec.iter().map(|p| p.name).collect();
     let mut doc_sorted = documented.clone();
     doc_sorted.sort_unstable();

@@ -1,0 +1,338 @@
+# -*- coding: utf-8 -*-
+# Copyright: hardening.rhel developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One round trip per task for the collection's binary modules.
+
+Ansible runs a binary module with five commands and two file transfers, and uploads the binary
+again for every task. The action plugins of this collection (plugins/action/<module>.py) run it
+instead in one command over the connection's pipelining: the task's arguments go to the
+module's standard input (``<module> -``), and the binary itself is executed from a cache in
+the become user's home, ``~/.ansible/hardening-rhel/<module>.<sha256>``, after the remote
+shell has checked, on every run:
+
+- every directory from ``/`` down to the cache is owned by root or the user and writable by
+  nobody else (so nobody else can rename or replace anything on the way), the cache directory
+  itself is the user's own with mode 0700;
+- the file is a regular file of the user's with mode 0500, of the expected size, and its
+  SHA-256 is the hash the controller computed from the collection's binary.
+
+A file that fails any check is never executed. When the binary is not cached (first use on the
+host, or a new collection version), a second command sends it with the arguments in the same
+stream; the host writes it to a temporary file, checks size and hash, makes it read-only and
+renames it into place, removes the module's other versions, and runs it. Where the fast path
+cannot apply (pipelining off or unsupported by the connection or become method, ``async``, a
+non-POSIX shell, ``ANSIBLE_KEEP_REMOTE_FILES``) the standard binary-module path runs.
+
+fapolicyd: when ``/etc/fapolicyd/trust.d/hardening-rhel-modules`` exists (harden.yml creates it
+with fapolicyd_trust ``collection_binaries: true``), a newly cached version's entry (path, size,
+SHA-256) replaces the old version's there before the first execution, so a collection upgrade
+keeps working on hosts that deny untrusted programs, without allowing a directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+
+from ansible import constants as C
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.json import Direction, get_module_encoder
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+from ansible.utils.vars import merge_hash
+from ansible.vars.clean import remove_internal_keys
+
+display = Display()
+
+COLLECTION = "hardening.rhel"
+CACHE_SUBDIR = ".ansible/hardening-rhel"
+TRUST_FILE = "/etc/fapolicyd/trust.d/hardening-rhel-modules"
+MARK = "HARDENING-RHEL-CACHE"
+
+# Controller-side hashes of the module binaries, by (path, size, mtime): a worker process hashes
+# a binary once.
+_HASHES = {}
+
+
+def binary_identity(path):
+    """(sha256 hex, size) of the binary at path on the controller."""
+    st = os.stat(path)
+    key = (path, st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _HASHES[key] = (h.hexdigest(), st.st_size)
+    return _HASHES[key]
+
+
+# The remote side: POSIX sh, run as the become user. $m module name, $h sha256, $n size (from
+# the controller, validated there), $op: run (cached only), install-run, install, check.
+# Exits 0 with a line "<MARK>-<WHAT> ..." when it does not run the module.
+_SCRIPT = r"""
+umask 077
+R=__MARK__
+say() { echo "$R-$*"; exit 0; }
+home=$(cd -P -- "${HOME:?}" 2>/dev/null && pwd -P) || say "UNSAFE no usable home directory (HOME=${HOME-unset})"
+u=$(id -u) || say "UNSAFE id -u failed"
+d=$home/__SUBDIR__
+T=__TRUST__
+# safe DIR [own]: every directory from / to DIR is a directory (no symbolic link), owned by root
+# or the user and writable by no one else; with "own", DIR itself is the user's, mode 0700
+safe() {
+  target=$1; last=$2; set -- /; p=; set -f; oldifs=$IFS; IFS=/
+  for c in $target; do [ -n "$c" ] && p=$p/$c && set -- "$@" "$p"; done
+  IFS=$oldifs; set +f
+  LC_ALL=C stat -c '%u %a %F' -- "$@" 2>/dev/null | {
+    i=0
+    while read -r o a t; do
+      i=$((i + 1))
+      [ "$t" = directory ] && { [ "$o" = 0 ] || [ "$o" = "$u" ]; } && [ $((0$a & 022)) -eq 0 ] || exit 1
+      [ "$i" -lt "$#" ] || [ -z "$last" ] || { [ "$o" = "$u" ] && [ "$a" = 700 ]; } || exit 1
+    done
+    [ "$i" -eq "$#" ]
+  }
+}
+# good FILE SIZE SHA256: the user's regular file, mode 0500, of that size and hash
+good() {
+  [ -f "$1" ] && [ ! -L "$1" ] || return 1
+  s=$(LC_ALL=C stat -c '%u %a %s' -- "$1") && [ "$s" = "$u 500 $2" ] || return 1
+  s=$(sha256sum < "$1") && [ "${s%% *}" = "$3" ]
+}
+# receive MODULE SHA256 SIZE: the next SIZE bytes of standard input become $d/MODULE.SHA256
+receive() {
+  t=$(mktemp -- "$d/.new.XXXXXXXX") || say "UNSAFE mktemp in $d failed"
+  head -c "$3" > "$t" && chmod 0500 -- "$t" || { rm -f -- "$t"; say "UNSAFE cannot write $t"; }
+  good "$t" "$3" "$2" || { rm -f -- "$t"; say "CORRUPT $1: the binary received does not have the expected size and SHA-256"; }
+  mv -f -- "$t" "$d/$1.$2" || { rm -f -- "$t"; say "UNSAFE cannot rename into $d"; }
+  for o in "$d/$1".*; do [ "$o" = "$d/$1.$2" ] || rm -f -- "$o"; done
+  find "$d" -maxdepth 1 -name '.new.*' -mmin +60 -exec rm -f -- {} + 2>/dev/null
+  # fapolicyd, where the administrator trusts the collection's cached binaries: this version's
+  # entry replaces the module's previous one (plain paths only: no trust-file escaping needed)
+  if [ "$u" = 0 ] && [ -s "$T" ]; then
+    case $d in
+      *[!A-Za-z0-9/._-]*) echo "$T not updated: $d would need escaping" >&2 ;;
+      *) sed -i -e "\$a $d/$1.$2 $3 $2" -e "\\|^$d/$1\\.|d" -- "$T" || say "UNSAFE cannot update $T"
+         [ ! -p /run/fapolicyd/fapolicyd.fifo ] || fapolicyd-cli --update >/dev/null 2>&1 || true ;;
+    esac
+  fi
+}
+if [ ! -d "$d" ]; then
+  [ "$op" != run ] || say MISS
+  safe "$home" || say "UNSAFE $home: a directory on the way is not root's or the user's own, or others may write to it"
+  mkdir -p -- "$d" || say "UNSAFE cannot create $d"
+fi
+safe "$d" own || say "UNSAFE $d: a directory on the way is not root's or the user's own, others may write to it, or $d is not mode 0700"
+f=$d/$m.$h
+case $op in
+  run)
+    good "$f" "$n" "$h" || say MISS
+    exec "$f" - ;;
+  install-run)
+    IFS= read -r a || say "UNSAFE no arguments line"
+    receive "$m" "$h" "$n"
+    good "$f" "$n" "$h" || say MISS
+    # a fapolicyd that has just reloaded its trust database may deny the first attempts
+    for w in 1 2 3 4; do
+      printf '%s\n' "$a" | "$f" -
+      rc=$?
+      [ "$rc" = 126 ] && [ -s "$T" ] || exit "$rc"
+      sleep "$w"
+    done
+    exit "$rc" ;;
+  check)
+    for e in $want; do
+      mm=${e%%:*}; rest=${e#*:}; hh=${rest%%:*}; nn=${rest#*:}
+      if good "$d/$mm.$hh" "$nn" "$hh"; then echo "$R-HAVE $d/$mm.$hh"; else echo "$R-NEED $mm"; fi
+    done ;;
+  install)
+    heads=
+    while IFS= read -r line && [ -n "$line" ]; do heads="$heads $line"; done
+    for e in $heads; do
+      mm=${e%%:*}; rest=${e#*:}; hh=${rest%%:*}; nn=${rest#*:}
+      receive "$mm" "$hh" "$nn"
+      echo "$R-HAVE $d/$mm.$hh"
+    done ;;
+esac
+"""
+
+
+def remote_script(op, module="", sha="", size=0, want=""):
+    for value, pattern in ((op, r"[a-z-]+"), (module, r"[a-z_]*"), (sha, r"[0-9a-f]*"), (want, r"[a-z_0-9:\s]*")):
+        if not re.fullmatch(pattern, value):
+            raise AnsibleError("hardening.rhel binary cache: unexpected value %r" % value)
+    body = (_SCRIPT.replace("__MARK__", MARK).replace("__SUBDIR__", CACHE_SUBDIR)
+            .replace("__TRUST__", TRUST_FILE))
+    head = "op=%s m=%s h=%s n=%d want=%s" % (op, module, sha, int(size), shlex.quote(want))
+    return head + "\n" + body
+
+
+class BinaryModuleAction(ActionBase):
+    """The action plugin of one hardening.rhel binary module."""
+
+    _supports_check_mode = True
+    _supports_async = True
+
+    # --- where the standard path must run -------------------------------------------------
+
+    def fast_path_refusal(self):
+        """Why the one-round-trip path cannot run this task (None: it can)."""
+        conn = self._connection
+        if self._task.async_val:
+            return "async"
+        if C.DEFAULT_KEEP_REMOTE_FILES:
+            return "ANSIBLE_KEEP_REMOTE_FILES"
+        if not conn.is_pipelining_enabled(wrap_async=False):
+            return "pipelining is off or not supported by the connection or become method"
+        if getattr(conn._shell, "SHELL_FAMILY", None) != "sh":
+            return "the remote shell is not POSIX sh"
+        if not conn.allow_executable:
+            return "the connection does not run commands through /bin/sh"
+        return None
+
+    def module_binary(self, name=None):
+        """(controller path, sha256, size) of the collection's binary for this task's module."""
+        fqcn = "%s.%s" % (COLLECTION, name or self._task.action.split(".")[-1])
+        found = self._shared_loader_obj.module_loader.find_plugin_with_context(fqcn, collection_list=self._task.collections)
+        if not found.resolved or not found.plugin_resolved_path:
+            raise AnsibleError("the binary of %s is missing from the installed collection" % fqcn)
+        path = found.plugin_resolved_path
+        sha, size = binary_identity(path)
+        return path, sha, size
+
+    def collection_modules(self):
+        """Every binary module of the installed collection: name -> controller path."""
+        here = os.path.dirname(self.module_binary("security_facts")[0])
+        out = {}
+        for entry in sorted(os.listdir(here)):
+            p = os.path.join(here, entry)
+            if re.fullmatch(r"[a-z_]+", entry) and os.path.isfile(p):
+                out[entry] = p
+        return out
+
+    # --- the remote side ----------------------------------------------------------------
+
+    def remote(self, script, in_data):
+        return self._low_level_execute_command(script, sudoable=True, in_data=in_data)
+
+    def marker(self, res):
+        """The cache script's own answer (e.g. ('MISS', '')), or None when the module ran."""
+        out = res.get("stdout", "").strip()
+        if out.startswith(MARK + "-") and "\n" not in out:
+            what, _, why = out[len(MARK) + 1:].partition(" ")
+            return what, why
+        return None
+
+    def environment_prefix(self):
+        env = self._compute_environment_string()
+        return ("export %s\n" % env) if env else ""
+
+    def module_args_json(self, module_args, task_vars):
+        self._update_module_args(self._task.action, module_args, task_vars)
+        encoder = get_module_encoder("legacy", Direction.CONTROLLER_TO_MODULE)
+        text = json.dumps(module_args, cls=encoder)
+        if "\n" in text:  # never: json.dumps writes one line; the install script relies on it
+            raise AnsibleError("module arguments serialised on more than one line")
+        return text.encode("utf-8")
+
+    def run_fast(self, module_args, task_vars):
+        """The task in one command (two on first use). Returns (result, how) or (None, why)."""
+        path, sha, size = self.module_binary()
+        name = self._task.action.split(".")[-1]
+        args = self.module_args_json(module_args, task_vars)
+        env = self.environment_prefix()
+        res = self.remote(env + remote_script("run", name, sha, size), args)
+        how = "cache"
+        mark = self.marker(res)
+        if mark and mark[0] == "MISS":
+            with open(path, "rb") as f:
+                binary = f.read()
+            res = self.remote(env + remote_script("install-run", name, sha, size), args + b"\n" + binary)
+            how = "sent"
+            mark = self.marker(res)
+        if mark:
+            return None, "%s %s" % mark
+        if res.get("rc") == 126 and not res.get("stdout", "").strip():
+            raise AnsibleError(
+                "%s: the host refused to execute the cached binary ~/%s/%s.%s (exit 126: %s). On a host where "
+                "fapolicyd denies untrusted programs, trust the collection's binaries (harden.yml's fapolicyd_trust "
+                "task with collection_binaries: true)." % (self._task.action, CACHE_SUBDIR, name, sha,
+                                                           res.get("stderr", "").strip()[:300]))
+        data = self._parse_returned_data(res, "legacy")
+        remove_internal_keys(data)
+        if "stdout" in data and "stdout_lines" not in data:
+            data["stdout_lines"] = (data.get("stdout") or "").splitlines()
+        if "stderr" in data and "stderr_lines" not in data:
+            data["stderr_lines"] = (data.get("stderr") or "").splitlines()
+        return data, how
+
+    # --- the collection's binaries, cached and listed (fapolicyd trust) ------------------
+
+    def cache_all(self):
+        """Cache every binary of the collection on the host; returns their cached paths."""
+        mods = self.collection_modules()
+        ids = {m: binary_identity(p) for m, p in mods.items()}
+        want = " ".join("%s:%s:%d" % (m, sha, size) for m, (sha, size) in ids.items())
+        res = self.remote(remote_script("check", want=want), None)
+        lines = res.get("stdout", "").split()
+        if res.get("rc") != 0:
+            raise AnsibleError("hardening.rhel binary cache: the check failed: %s" % res.get("stderr", "")[:300])
+        unsafe = [ln for ln in res.get("stdout", "").splitlines() if ln.startswith(MARK + "-UNSAFE")]
+        if unsafe:
+            raise AnsibleError("hardening.rhel binary cache: %s" % unsafe[0][len(MARK) + 8:])
+        need = [lines[i + 1] for i, w in enumerate(lines) if w == MARK + "-NEED" and i + 1 < len(lines)]
+        if need:
+            header = b"".join(b"%s:%s:%d\n" % (m.encode(), ids[m][0].encode(), ids[m][1]) for m in need) + b"\n"
+            data = header + b"".join(open(mods[m], "rb").read() for m in need)
+            res = self.remote(remote_script("install"), data)
+            if res.get("rc") != 0 or MARK + "-HAVE" not in res.get("stdout", ""):
+                raise AnsibleError("hardening.rhel binary cache: sending the binaries failed: %s %s"
+                                   % (res.get("stdout", "")[-300:], res.get("stderr", "")[-300:]))
+            bad = [ln for ln in res.get("stdout", "").splitlines() if not ln.startswith(MARK + "-HAVE")]
+            if bad:
+                raise AnsibleError("hardening.rhel binary cache: %s" % bad[0])
+            res = self.remote(remote_script("check", want=want), None)
+        have = [ln.split(" ", 1)[1] for ln in res.get("stdout", "").splitlines() if ln.startswith(MARK + "-HAVE ")]
+        if len(have) != len(mods):
+            raise AnsibleError("hardening.rhel binary cache: not every binary is cached: %s" % res.get("stdout", "")[-500:])
+        return have
+
+    # --- the task -----------------------------------------------------------------------
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        module_args = dict(self._task.args)
+        module_args, extra = self.prepare(module_args, task_vars)
+        if module_args is None:  # prepare decided the task's result
+            return merge_hash(result, extra)
+        why = self.fast_path_refusal()
+        data = None
+        if why is None:
+            data, how = self.run_fast(module_args, task_vars)
+            if data is None:
+                why = how
+                display.warning("%s: the binary cache cannot be used on this host (%s); running the standard way"
+                                % (self._task.action, why))
+        if data is None:
+            display.vvv("%s: standard binary-module path (%s)" % (self._task.action, why))
+            wrap_async = self._task.async_val and not self._connection.has_native_async
+            data = self._execute_module(module_name=self._task.action, module_args=module_args,
+                                        task_vars=task_vars, wrap_async=wrap_async)
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
+            how = "standard"
+        else:
+            display.vvv("%s: ran from the binary cache (%s)" % (self._task.action, how))
+        data["hardening_delivery"] = how
+        data.update(extra)
+        return merge_hash(result, data)
+
+    def prepare(self, module_args, task_vars):
+        """Hook for a module's own controller-side options: (module_args, extra result keys), or
+        (None, the task's whole result)."""
+        return module_args, {}
