@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A fleet of throwaway SSH targets for benchmarks and manual tests: N containers of the test image
-# (systemd, firewalld running with 2222/tcp open, fapolicyd installed), sshd on port 2222 published on 127.0.0.1:<base+i>,
+# (systemd, firewalld running with 2222/tcp open, fapolicyd running permissive), sshd on port 2222 published on 127.0.0.1:<base+i>,
 # user admin with an Ed25519 key and password-less sudo. Nothing on the host but the containers.
 #   scripts/sshlab.sh up N [IMAGE]   start hosts 1..N (existing ones are kept); prints the inventory path
 #   scripts/sshlab.sh down           remove them all
@@ -28,8 +28,6 @@ pub=$(cat "$dir/id_admin.pub")
 setup() { # NAME: sshd on 2222, user admin with the key and sudo
   podman exec -i "$1" /bin/bash -s <<EOF
 set -e
-systemctl stop fapolicyd >/dev/null 2>&1 || true
-systemctl disable fapolicyd >/dev/null 2>&1 || true
 echo 'Port 2222' > /etc/ssh/sshd_config.d/10-port.conf
 id admin >/dev/null 2>&1 || useradd -m -s /bin/bash admin
 install -d -m 0700 -o admin -g admin /home/admin/.ssh
@@ -37,6 +35,18 @@ echo '$pub' > /home/admin/.ssh/authorized_keys
 chown admin:admin /home/admin/.ssh/authorized_keys; chmod 0600 /home/admin/.ssh/authorized_keys
 echo 'admin ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/admin; chmod 0440 /etc/sudoers.d/admin
 systemctl restart ssh 2>/dev/null || systemctl restart sshd
+# what \`semanage port -a -t ssh_port_t -p tcp 2222\` records (no semanage in the image): the
+# selinux lockout guard refuses enforcing with sshd on an unlabelled port
+mkdir -p /var/lib/selinux/default/active
+echo 'portcon tcp 2222 system_u:object_r:ssh_port_t:s0' > /var/lib/selinux/default/active/ports.local
+# fapolicyd running permissive (uid root: it cannot drop privileges in these containers), the
+# SSH session's programs trusted by a file: Debian's fapolicyd has no package back end, RHEL's
+# rpmdb trusts them (the fapolicyd lockout guard judges them)
+sed -i -e 's/^permissive *=.*/permissive = 1/' -e 's/^uid *=.*/uid = root/' -e 's/^gid *=.*/gid = root/' /etc/fapolicyd/fapolicyd.conf
+for p in /usr/bin/bash /usr/bin/dash /usr/sbin/sshd /usr/bin/sudo /usr/bin/systemctl; do
+  echo "\$p \$(stat -c %s \$p) \$(sha256sum < \$p | cut -d' ' -f1)"
+done > /etc/fapolicyd/trust.d/system-programs
+systemctl enable -q fapolicyd; systemctl restart fapolicyd
 # firewalld runs in the image: open 2222 (the baseline's zone must then list 2222/tcp too)
 if systemctl -q is-active firewalld; then
   firewall-cmd -q --permanent --add-port=2222/tcp && firewall-cmd -q --reload

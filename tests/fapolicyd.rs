@@ -618,3 +618,34 @@ fn lockout_enforcing_on_an_empty_trust_database_is_refused() {
     ok(&r);
     assert_eq!(r["lockout_check"], "passed");
 }
+
+/// Run from the collection's binary cache (the action plugins' path), the module is judged as the
+/// cached file: refused while untrusted, passed once the trust database lists it - no directory
+/// allowed for it (README "Binary cache").
+#[test]
+fn lockout_the_cached_binary_is_judged_by_its_trust() {
+    let cached = "/root/.ansible/hardening-rhel/fapolicyd_rules.0123abcd";
+    let rules = json!({"name": "10-trusted", "rules": ["allow perm=execute all : trust=1"]});
+    let repoint = |sb: &Sandbox| {
+        sb.file(cached, "\x7fELF stand-in\n");
+        let l = sb.path("/proc/self/exe");
+        std::fs::remove_file(&l).unwrap();
+        std::os::unix::fs::symlink(cached, l).unwrap();
+    };
+    let sb = ssh_host(SYSTEM_DB);
+    repoint(&sb);
+    let r = sb.run("fapolicyd_rules", rules.clone());
+    assert_eq!(r["failed"], true, "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!(
+            "executing this module from the collection's binary cache (/root/.ansible/hardening-rhel) ({cached} by uid 0): rule 3 'deny_audit perm=execute all : all' denies it"
+        )),
+        "{msg}"
+    );
+    let sb = ssh_host(&format!("{SYSTEM_DB}filedb {cached} 14 ee\\n"));
+    repoint(&sb);
+    let r = sb.run("fapolicyd_rules", rules);
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+}

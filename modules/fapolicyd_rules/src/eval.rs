@@ -410,7 +410,7 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
         .sshd_pid
         .and_then(|p| link(ctx, &format!("/proc/{p}/exe")))
         .unwrap_or_else(|| "/usr/sbin/sshd".into());
-    // the module itself, as Ansible starts it from its remote tmp
+    // the module itself, as Ansible starts it: from its remote tmp, or the binary cache
     let me = link(ctx, "/proc/self/exe").ok_or_else(|| {
         Error::refused("lockout guard: /proc/self/exe cannot be read, so the module's own execution cannot be judged")
     })?;
@@ -424,11 +424,14 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
     let parent =
         link(ctx, &format!("/proc/{}/exe", me_proc.ppid)).unwrap_or_else(|| "/bin/sh".into());
     let my_uid = me_proc.euid;
+    let dir = me.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
     v.push(mk(
-        format!(
-            "this module in Ansible's remote tmp ({})",
-            me.rsplit_once('/').map(|(d, _)| d).unwrap_or("/")
-        ),
+        if dir.ends_with("/.ansible/hardening-rhel") {
+            // the collection's action plugins run it from the verified binary cache
+            format!("this module from the collection's binary cache ({dir})")
+        } else {
+            format!("this module in Ansible's remote tmp ({dir})")
+        },
         my_uid,
         conn.uid,
         &parent,
