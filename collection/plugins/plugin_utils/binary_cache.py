@@ -78,29 +78,38 @@ umask 077
 R=__MARK__
 say() { echo "$R-$*"; exit 0; }
 home=$(cd -P -- "${HOME:?}" 2>/dev/null && pwd -P) || say "UNSAFE no usable home directory (HOME=${HOME-unset})"
-u=$(id -u) || say "UNSAFE id -u failed"
 d=$home/__SUBDIR__
 T=__TRUST__
-# safe DIR [own]: every directory from / to DIR is a directory (no symbolic link), owned by root
-# or the user and writable by no one else; with "own", DIR itself is the user's, mode 0700
-safe() {
-  target=$1; last=$2; set -- /; p=; set -f; oldifs=$IFS; IFS=/
-  for c in $target; do [ -n "$c" ] && p=$p/$c && set -- "$@" "$p"; done
+# check DIR [FILE SIZE]: DIR is a directory of the effective user's, mode 0700; every directory
+# from / to it is a directory (no symbolic link), owned by root or that user, writable by no one
+# else; FILE is the user's regular file, mode 0500, of SIZE bytes. One stat for all of them.
+# Status 0: all good; 1: a directory fails; 2: the file is missing or fails.
+check() {
+  [ -d "$1" ] && [ ! -L "$1" ] && [ -O "$1" ] || return 1
+  target=$1; file=$2; size=$3; set -- "$target"; p=; set -f; oldifs=$IFS; IFS=/
+  for c in $target; do [ -n "$c" ] && p=$p/$c && [ "$p" != "$target" ] && set -- "$@" "$p"; done
   IFS=$oldifs; set +f
-  LC_ALL=C stat -c '%u %a %F' -- "$@" 2>/dev/null | {
-    i=0
-    while read -r o a t; do
+  set -- "$@" / ${file:+"$file"}
+  LC_ALL=C stat -c '%u %a %s %F' -- "$@" 2>/dev/null | {
+    i=0; own=
+    while read -r o a n t; do
       i=$((i + 1))
-      [ "$t" = directory ] && { [ "$o" = 0 ] || [ "$o" = "$u" ]; } && [ $((0$a & 022)) -eq 0 ] || exit 1
-      [ "$i" -lt "$#" ] || [ -z "$last" ] || { [ "$o" = "$u" ] && [ "$a" = 700 ]; } || exit 1
+      if [ -n "$file" ] && [ "$i" -eq "$#" ]; then
+        [ "$o $a $n $t" = "$own 500 $size regular file" ] || exit 2
+      else
+        [ "$t" = directory ] && [ $((0$a & 022)) -eq 0 ] || exit 1
+        if [ "$i" -eq 1 ]; then [ "$a" = 700 ] || exit 1; own=$o; fi
+        [ "$o" = 0 ] || [ "$o" = "$own" ] || exit 1
+      fi
     done
-    [ "$i" -eq "$#" ]
+    [ "$i" -eq "$#" ] && exit 0
+    [ -n "$file" ] && [ "$i" -eq $(($# - 1)) ] && exit 2
+    exit 1
   }
 }
-# good FILE SIZE SHA256: the user's regular file, mode 0500, of that size and hash
+# good FILE SIZE SHA256 (after check): the file's content has that hash
 good() {
-  [ -f "$1" ] && [ ! -L "$1" ] || return 1
-  s=$(LC_ALL=C stat -c '%u %a %s' -- "$1") && [ "$s" = "$u 500 $2" ] || return 1
+  check "$d" "$1" "$2" || return 1
   s=$(sha256sum < "$1") && [ "${s%% *}" = "$3" ]
 }
 # receive MODULE SHA256 SIZE: the next SIZE bytes of standard input become $d/MODULE.SHA256
@@ -113,7 +122,7 @@ receive() {
   find "$d" -maxdepth 1 -name '.new.*' -mmin +60 -exec rm -f -- {} + 2>/dev/null
   # fapolicyd, where the administrator trusts the collection's cached binaries: this version's
   # entry replaces the module's previous one (plain paths only: no trust-file escaping needed)
-  if [ "$u" = 0 ] && [ -s "$T" ]; then
+  if [ -O / ] && [ -s "$T" ]; then  # root (the owner of /) only
     case $d in
       *[!A-Za-z0-9/._-]*) echo "$T not updated: $d would need escaping" >&2 ;;
       *) sed -i -e "\$a $d/$1.$2 $3 $2" -e "\\|^$d/$1\\.|d" -- "$T" || say "UNSAFE cannot update $T"
@@ -121,17 +130,19 @@ receive() {
     esac
   fi
 }
+f=$d/$m.$h
+if [ "$op" = run ]; then
+  # the steady state: one stat, one sha256sum, then the module
+  check "$d" "$f" "$n"
+  case $? in 1) [ -d "$d" ] && say "UNSAFE $d: a directory on the way is not root's or the user's own, others may write to it, or $d is not the user's with mode 0700"; say MISS ;; 2) say MISS ;; esac
+  s=$(sha256sum < "$f") && [ "${s%% *}" = "$h" ] || say MISS
+  exec "$f" -
+fi
 if [ ! -d "$d" ]; then
-  [ "$op" != run ] || say MISS
-  safe "$home" || say "UNSAFE $home: a directory on the way is not root's or the user's own, or others may write to it"
   mkdir -p -- "$d" || say "UNSAFE cannot create $d"
 fi
-safe "$d" own || say "UNSAFE $d: a directory on the way is not root's or the user's own, others may write to it, or $d is not mode 0700"
-f=$d/$m.$h
+check "$d" || say "UNSAFE $d: a directory on the way is not root's or the user's own, others may write to it, or $d is not the user's with mode 0700"
 case $op in
-  run)
-    good "$f" "$n" "$h" || say MISS
-    exec "$f" - ;;
   install-run)
     IFS= read -r a || say "UNSAFE no arguments line"
     receive "$m" "$h" "$n"
