@@ -54,7 +54,7 @@ fleet)
   vars=$bench/fleet_vars.yml
   : > "$out/fleet.txt"
   for n in $sizes; do
-    limit="hrlab-[1:$n]"
+    limit="lab[0:$((n - 1))]"
     for pipelining in True False; do
       for step in harden-first harden-idempotent audit; do
         pb=playbooks/harden.yml; [ "$step" = audit ] && pb=playbooks/audit.yml

@@ -63,10 +63,11 @@ for i in $(seq 1 "$n"); do
 done
 for i in $(seq 1 "$n"); do
   name=hrlab-$i
-  for _ in $(seq 1 60); do
-    state=$(podman exec "$name" systemctl is-system-running 2>/dev/null || true)
-    case $state in running|degraded) break ;; esac
-    sleep 1
+  # firewalld up (the image's boot-time fapolicyd start hangs until systemd's timeout, so the
+  # system state stays "starting" for a while: not waited for)
+  for _ in $(seq 1 120); do
+    podman exec "$name" firewall-cmd -q --state 2>/dev/null && break
+    sleep 0.5
   done
   setup "$name"
 done

@@ -25,9 +25,13 @@ class ActionModule(BinaryModuleAction):
             return module_args, {}
         why = self.fast_path_refusal()
         if why is not None:
-            return None, {"skipped": True, "changed": False,
+            # where the standard path puts the binaries: the remote user's remote_tmp, as
+            # ActionBase._make_tmp_path expands it (with become, the login user's home)
+            remote_tmp = self._remote_expand_user(self.get_shell_option("remote_tmp", default="~/.ansible/tmp"),
+                                                  sudoable=False)
+            return None, {"skipped": True, "changed": False, "remote_tmp": remote_tmp,
                           "msg": "the collection's binaries are not cached on this host (%s): they run from "
-                                 "Ansible's remote_tmp, the standard way" % why}
+                                 "Ansible's remote_tmp %s, the standard way" % (why, remote_tmp)}
         paths = self.cache_all()
         module_args["paths"] = list(module_args.get("paths") or []) + paths
         return module_args, {"collection_binaries": paths}

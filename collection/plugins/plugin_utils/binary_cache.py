@@ -90,7 +90,7 @@ check() {
   for c in $target; do [ -n "$c" ] && p=$p/$c && [ "$p" != "$target" ] && set -- "$@" "$p"; done
   IFS=$oldifs; set +f
   set -- "$@" / ${file:+"$file"}
-  LC_ALL=C stat -c '%u %a %s %F' -- "$@" 2>/dev/null | {
+  LC_ALL=C stat -c "%u %a %s %F" -- "$@" 2>/dev/null | {
     i=0; own=
     while read -r o a n t; do
       i=$((i + 1))
@@ -119,7 +119,7 @@ receive() {
   good "$t" "$3" "$2" || { rm -f -- "$t"; say "CORRUPT $1: the binary received does not have the expected size and SHA-256"; }
   mv -f -- "$t" "$d/$1.$2" || { rm -f -- "$t"; say "UNSAFE cannot rename into $d"; }
   for o in "$d/$1".*; do [ "$o" = "$d/$1.$2" ] || rm -f -- "$o"; done
-  find "$d" -maxdepth 1 -name '.new.*' -mmin +60 -exec rm -f -- {} + 2>/dev/null
+  find "$d" -maxdepth 1 -name ".new.*" -mmin +60 -exec rm -f -- {} + 2>/dev/null
   # fapolicyd, where the administrator trusts the collection's cached binaries: this version's
   # entry replaces the module's previous one (plain paths only: no trust-file escaping needed)
   if [ -O / ] && [ -s "$T" ]; then  # root (the owner of /) only
@@ -134,14 +134,14 @@ f=$d/$m.$h
 if [ "$op" = run ]; then
   # the steady state: one stat, one sha256sum, then the module
   check "$d" "$f" "$n"
-  case $? in 1) [ -d "$d" ] && say "UNSAFE $d: a directory on the way is not root's or the user's own, others may write to it, or $d is not the user's with mode 0700"; say MISS ;; 2) say MISS ;; esac
+  case $? in 1) [ -d "$d" ] && say "UNSAFE $d: a directory on the way is not owned by root or the user, others may write to it, or $d is not the user own with mode 0700"; say MISS ;; 2) say MISS ;; esac
   s=$(sha256sum < "$f") && [ "${s%% *}" = "$h" ] || say MISS
   exec "$f" -
 fi
 if [ ! -d "$d" ]; then
   mkdir -p -- "$d" || say "UNSAFE cannot create $d"
 fi
-check "$d" || say "UNSAFE $d: a directory on the way is not root's or the user's own, others may write to it, or $d is not the user's with mode 0700"
+check "$d" || say "UNSAFE $d: a directory on the way is not owned by root or the user, others may write to it, or $d is not the user own with mode 0700"
 case $op in
   install-run)
     IFS= read -r a || say "UNSAFE no arguments line"
@@ -149,7 +149,7 @@ case $op in
     good "$f" "$n" "$h" || say MISS
     # a fapolicyd that has just reloaded its trust database may deny the first attempts
     for w in 1 2 3 4; do
-      printf '%s\n' "$a" | "$f" -
+      printf "%s\n" "$a" | "$f" -
       rc=$?
       [ "$rc" = 126 ] && [ -s "$T" ] || exit "$rc"
       sleep "$w"
@@ -178,6 +178,9 @@ def remote_script(op, module="", sha="", size=0, want=""):
             raise AnsibleError("hardening.rhel binary cache: unexpected value %r" % value)
     body = (_SCRIPT.replace("__MARK__", MARK).replace("__SUBDIR__", CACHE_SUBDIR)
             .replace("__TRUST__", TRUST_FILE))
+    # what is sent: without comments and indentation (the command is quoted once more for each
+    # of sh -c and become); the code itself has no single quote
+    body = "\n".join(ln.strip() for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("#"))
     head = "op=%s m=%s h=%s n=%d want=%s" % (op, module, sha, int(size), shlex.quote(want))
     return head + "\n" + body
 
