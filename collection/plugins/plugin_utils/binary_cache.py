@@ -122,7 +122,8 @@ receive() {
   find "$d" -maxdepth 1 -name ".new.*" -mmin +60 -exec rm -f -- {} + 2>/dev/null
   # fapolicyd, where the administrator trusts the collection's cached binaries: this version's
   # entry replaces the module's previous one (plain paths only: no trust-file escaping needed)
-  if [ -O / ] && [ -s "$T" ]; then  # root (the owner of /) only
+  # never in check mode (ck=1): check mode writes nothing to /etc
+  if [ "$ck" != 1 ] && [ -O / ] && [ -s "$T" ]; then  # root (the owner of /) only
     case $d in
       *[!A-Za-z0-9/._-]*) echo "$T not updated: $d would need escaping" >&2 ;;
       *) sed -i -e "\$a $d/$1.$2 $3 $2" -e "\\|^$d/$1\\.|d" -- "$T" || say "UNSAFE cannot update $T"
@@ -136,6 +137,7 @@ if [ "$op" = run ]; then
   check "$d" "$f" "$n"
   case $? in 1) [ -d "$d" ] && say "UNSAFE $d: a directory on the way is not owned by root or the user, others may write to it, or $d is not the user own with mode 0700"; say MISS ;; 2) say MISS ;; esac
   s=$(sha256sum < "$f") && [ "${s%% *}" = "$h" ] || say MISS
+  __ENV__
   exec "$f" -
 fi
 if [ ! -d "$d" ]; then
@@ -147,11 +149,12 @@ case $op in
     IFS= read -r a || say "UNSAFE no arguments line"
     receive "$m" "$h" "$n"
     good "$f" "$n" "$h" || say MISS
+    __ENV__
     # a fapolicyd that has just reloaded its trust database may deny the first attempts
     for w in 1 2 3 4; do
       printf "%s\n" "$a" | "$f" -
       rc=$?
-      [ "$rc" = 126 ] && [ -s "$T" ] || exit "$rc"
+      [ "$rc" = 126 ] && [ "$ck" != 1 ] && [ -s "$T" ] || exit "$rc"
       sleep "$w"
     done
     exit "$rc" ;;
@@ -172,7 +175,9 @@ esac
 """
 
 
-def remote_script(op, module="", sha="", size=0, want=""):
+def remote_script(op, module="", sha="", size=0, want="", check_mode=False, env=""):
+    """The script for op; env: Ansible's environment string, exported just before the module
+    runs (never to the checks' own stat and sha256sum)."""
     for value, pattern in ((op, r"[a-z-]+"), (module, r"[a-z_]*"), (sha, r"[0-9a-f]*"), (want, r"[a-z_0-9:\s]*")):
         if not re.fullmatch(pattern, value):
             raise AnsibleError("hardening.rhel binary cache: unexpected value %r" % value)
@@ -181,7 +186,9 @@ def remote_script(op, module="", sha="", size=0, want=""):
     # what is sent: without comments and indentation (the command is quoted once more for each
     # of sh -c and become); the code itself has no single quote
     body = "\n".join(ln.strip() for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("#"))
-    head = "op=%s m=%s h=%s n=%d want=%s" % (op, module, sha, int(size), shlex.quote(want))
+    # after the stripping: a quoted environment value may hold line breaks or a leading #
+    body = body.replace("__ENV__", ("export " + env) if env else ":")
+    head = "op=%s m=%s h=%s n=%d ck=%d want=%s" % (op, module, sha, int(size), int(bool(check_mode)), shlex.quote(want))
     return head + "\n" + body
 
 
@@ -241,9 +248,6 @@ class BinaryModuleAction(ActionBase):
             return what, why
         return None
 
-    def environment_prefix(self):
-        env = self._compute_environment_string()
-        return ("export %s\n" % env) if env else ""
 
     def module_args_json(self, module_args, task_vars):
         self._update_module_args(self._task.action, module_args, task_vars)
@@ -258,14 +262,16 @@ class BinaryModuleAction(ActionBase):
         path, sha, size = self.module_binary()
         name = self._task.action.split(".")[-1]
         args = self.module_args_json(module_args, task_vars)
-        env = self.environment_prefix()
-        res = self.remote(env + remote_script("run", name, sha, size), args)
+        env = self._compute_environment_string()
+        ck = bool(module_args.get("_ansible_check_mode"))
+        res = self.remote(remote_script("run", name, sha, size, check_mode=ck, env=env), args)
         how = "cache"
         mark = self.marker(res)
         if mark and mark[0] == "MISS":
             with open(path, "rb") as f:
                 binary = f.read()
-            res = self.remote(env + remote_script("install-run", name, sha, size), args + b"\n" + binary)
+            res = self.remote(remote_script("install-run", name, sha, size, check_mode=ck, env=env),
+                              args + b"\n" + binary)
             how = "sent"
             mark = self.marker(res)
         if mark:
@@ -274,8 +280,10 @@ class BinaryModuleAction(ActionBase):
             raise AnsibleError(
                 "%s: the host refused to execute the cached binary ~/%s/%s.%s (exit 126: %s). On a host where "
                 "fapolicyd denies untrusted programs, trust the collection's binaries (harden.yml's fapolicyd_trust "
-                "task with collection_binaries: true)." % (self._task.action, CACHE_SUBDIR, name, sha,
-                                                           res.get("stderr", "").strip()[:300]))
+                "task with collection_binaries: true)%s." % (self._task.action, CACHE_SUBDIR, name, sha,
+                                                             res.get("stderr", "").strip()[:300],
+                                                             "; in check mode a new version's trust entry is not written: "
+                                                             "run once without --check" if ck else ""))
         data = self._parse_returned_data(res, "legacy")
         remove_internal_keys(data)
         if "stdout" in data and "stdout_lines" not in data:
@@ -301,8 +309,11 @@ class BinaryModuleAction(ActionBase):
         need = [lines[i + 1] for i, w in enumerate(lines) if w == MARK + "-NEED" and i + 1 < len(lines)]
         if need:
             header = b"".join(b"%s:%s:%d\n" % (m.encode(), ids[m][0].encode(), ids[m][1]) for m in need) + b"\n"
-            data = header + b"".join(open(mods[m], "rb").read() for m in need)
-            res = self.remote(remote_script("install"), data)
+            data = header
+            for m in need:
+                with open(mods[m], "rb") as f:
+                    data += f.read()
+            res = self.remote(remote_script("install", check_mode=self._task.check_mode), data)
             if res.get("rc") != 0 or MARK + "-HAVE" not in res.get("stdout", ""):
                 raise AnsibleError("hardening.rhel binary cache: sending the binaries failed: %s %s"
                                    % (res.get("stdout", "")[-300:], res.get("stderr", "")[-300:]))
