@@ -339,12 +339,12 @@ pub fn rsa_key(bits: u32) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut b64 = String::new();
     for c in blob.chunks(3) {
-        let v = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
+        let v = ((c[0] as u32) << 16)
+            | ((*c.get(1).unwrap_or(&0) as u32) << 8)
             | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             b64.push(if i <= c.len() {
-                A[(v >> (18 - 6 * i) & 63) as usize] as char
+                A[((v >> (18 - 6 * i)) & 63) as usize] as char
             } else {
                 '='
             });

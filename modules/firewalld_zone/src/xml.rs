@@ -440,10 +440,14 @@ fn quote_attr(v: &str) -> String {
 }
 
 fn attrs_text(attrs: &[(&str, &str)]) -> String {
-    attrs
-        .iter()
-        .map(|(k, v)| format!(" {k}={}", quote_attr(v)))
-        .collect()
+    let mut out = String::new();
+    for (k, v) in attrs {
+        out.push(' ');
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&quote_attr(v));
+    }
+    out
 }
 
 fn empty(name: &str, attrs: &[(&str, &str)]) -> String {

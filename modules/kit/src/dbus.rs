@@ -585,7 +585,7 @@ impl Bus {
             .map_err(transport("socket"))?;
         // SAFETY: geteuid has no preconditions.
         let uid = unsafe { libc::geteuid() }.to_string();
-        let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::fs::hex(uid.as_bytes());
         sock.write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())
             .map_err(transport("authenticating"))?;
         let mut line = Vec::new();
