@@ -531,7 +531,10 @@ fn every_bad_input_is_refused_naming_the_parameter_and_nothing_is_written() {
                 let after = tree(sb.root());
                 let d = differences(&before, &after);
                 if !d.is_empty() {
-                    bad.push(format!("{module}: {at} = {desc} changed {d:?}"));
+                    bad.push(format!(
+                        "{module}: {at} = {desc} changed {d:?}: {}",
+                        clip(&v.to_string())
+                    ));
                 }
             }
         };
