@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds the module binaries for RHEL 8+ (glibc 2.28) and the collection artifact
-# dist/hardening-rhel-<version>.tar.gz. Prints each binary's size and newest glibc symbol.
+# Builds the module binaries for RHEL 8+ (glibc 2.28) on x86_64 and aarch64, in the release
+# build root (scripts/buildroot.sh: Debian trixie's Rust, nothing of the host's toolchain), with
+# std rebuilt under the workspace's size profile, and the collection artifact
+# dist/hardening-rhel-<version>.tar.gz. Checks each binary's architecture and newest glibc
+# symbol; sizes per architecture in dist/sizes.txt.
 source "$(dirname "$0")/env.sh"
 bash "$REPO/scripts/setup.sh"
 cd "$REPO"
@@ -13,23 +16,42 @@ if [ "$version" != "$crate_version" ]; then
 fi
 
 mods=$(modules)
-log "release build of $(echo $mods) for $TARGET, glibc $GLIBC"
+targets=()
+for a in $ARCHES; do targets+=(--target "$a-unknown-linux-gnu.$GLIBC"); done
 pkgs=()
 for m in $mods; do pkgs+=(-p "$m"); done
-cargo zigbuild --release --quiet --target "$TARGET.$GLIBC" "${pkgs[@]}"
+log "release build of $(echo $mods) for $(echo $ARCHES), glibc $GLIBC, std rebuilt with the size profile"
+# -Zbuild-std on Debian's stable rustc (RUSTC_BOOTSTRAP=1) with rust-src of the same version:
+# std compiled with opt-level s, LTO and panic=abort like the modules (20-25 % smaller binaries).
+# panic_abort only, never panic_immediate_abort: a panic must still print its JSON failure.
+in_buildroot env RUSTC_BOOTSTRAP=1 cargo zigbuild --release --quiet -Zbuild-std=std,panic_abort \
+  "${targets[@]}" "${pkgs[@]}"
 
 mkdir -p "$DIST"
+rm -rf "$BIN_ROOT" collection/plugins/modules/__*
 : > "$DIST/sizes.txt"
-for m in $mods; do
-  bin=$RELEASE_DIR/$m
-  newest=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -n 1)
-  if [ "$(printf '%s\n%s\n' "$newest" "$GLIBC" | sort -V | tail -n 1)" != "$GLIBC" ]; then
-    echo "$m needs glibc $newest, newer than $GLIBC (RHEL 8)" >&2
-    exit 1
-  fi
-  [ -f "collection/plugins/modules/$m.yml" ] || { echo "no sidecar docs collection/plugins/modules/$m.yml" >&2; exit 1; }
-  install -m 0755 "$bin" "collection/plugins/modules/$m"
-  printf '%-20s %8d bytes  newest glibc symbol %s\n' "$m" "$(stat -c %s "$bin")" "$newest" | tee -a "$DIST/sizes.txt"
+for a in $ARCHES; do
+  case $a in
+    x86_64) machine=62; dir=collection/plugins/modules ;;   # ELF e_machine EM_X86_64
+    aarch64) machine=183; dir=collection/plugins/modules/__aarch64 ;;   # EM_AARCH64
+    *) echo "no collection layout for $a" >&2; exit 1 ;;
+  esac
+  mkdir -p "$BIN_ROOT/$a" "$dir"
+  for m in $mods; do
+    bin=$BUILD_TARGET_DIR/$a-unknown-linux-gnu/release/$m
+    # the ELF header's e_machine (the host's objdump may not know aarch64; its -T reads any ELF)
+    [ "$(od -An -tu2 -j18 -N2 "$bin" | tr -d ' ')" = "$machine" ] || { echo "$bin is not an $a binary" >&2; exit 1; }
+    newest=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -n 1)
+    if [ "$(printf '%s\n%s\n' "$newest" "$GLIBC" | sort -V | tail -n 1)" != "$GLIBC" ]; then
+      echo "$m ($a) needs glibc $newest, newer than $GLIBC (RHEL 8)" >&2
+      exit 1
+    fi
+    [ -f "collection/plugins/modules/$m.yml" ] || { echo "no sidecar docs collection/plugins/modules/$m.yml" >&2; exit 1; }
+    install -m 0755 "$bin" "$BIN_ROOT/$a/$m"
+    install -m 0755 "$bin" "$dir/$m"
+    printf '%-8s %-20s %8d bytes  newest glibc symbol %s\n' "$a" "$m" "$(stat -c %s "$bin")" "$newest" \
+      | tee -a "$DIST/sizes.txt"
+  done
 done
 
 log "collection artifact"

@@ -41,10 +41,13 @@ RUN printf 'Types: deb\nURIs: %s\nSuites: $SUITE $SUITE-updates\nComponents: mai
  && apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
       rustc=$RUST_DEB cargo=$RUST_DEB rust-src=$RUST_DEB libstd-rust-dev:arm64=$RUST_DEB \\
-      libc6-dev python3 python3-venv binutils binutils-aarch64-linux-gnu qemu-user file \\
+      rustfmt=$RUST_DEB rust-clippy=$RUST_DEB \\
+      libc6-dev python3 python3-venv binutils binutils-aarch64-linux-gnu qemu-user file strace \\
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 # zig (the linker for glibc 2.28 targets) and cargo-zigbuild, built by trixie's cargo
+# (pip reads this machine's pip configuration, mounted as its /etc/pip.conf, for its index)
 RUN --mount=type=bind,source=host-ca.crt,target=/host-ca.crt \\
+    --mount=type=bind,source=pip.conf,target=/etc/pip.conf \\
     python3 -m venv /opt/zig \\
  && PIP_CERT=/host-ca.crt /opt/zig/bin/pip install --no-cache-dir ziglang==$ZIG \\
  && SSL_CERT_FILE=/host-ca.crt CARGO_HTTP_CAINFO=/host-ca.crt CARGO_HOME=/tmp/cargo \\
@@ -53,6 +56,8 @@ RUN --mount=type=bind,source=host-ca.crt,target=/host-ca.crt \\
 ENV PATH=/opt/zig/bin:/usr/local/bin:/usr/bin:/bin
 EOF
 cp /etc/ssl/certs/ca-certificates.crt "$CTX/host-ca.crt"
+# the machine's pip configuration (index, proxy) for the zig install; an empty one if it has none
+if [ -f /etc/pip.conf ]; then cp /etc/pip.conf "$CTX/pip.conf"; else : > "$CTX/pip.conf"; fi
 log "build root image $IMAGE (trixie rustc $RUST_DEB, zig $ZIG, cargo-zigbuild $BUILDROOT_ZIGBUILD)" >&2
 podman build -q -t "$IMAGE" "$CTX" >&2
 podman rmi "$base" >/dev/null 2>&1 || true

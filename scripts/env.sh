@@ -8,12 +8,17 @@ export REPO
 CACHE=${HARDENING_CACHE:-/var/cache/hardening-rhel}
 REQ_HASH=$(sha256sum "$REPO/scripts/requirements.txt" | cut -c1-12)
 VENV=${HARDENING_VENV:-$CACHE/venv-$REQ_HASH}
-ZIGBUILD_VERSION=0.24.1
-TARGET=x86_64-unknown-linux-gnu
 GLIBC=2.28
-RELEASE_DIR=${HARDENING_RELEASE_DIR:-$REPO/target/$TARGET/release}
+# The architectures shipped (uname -m); each is built for <arch>-unknown-linux-gnu.$GLIBC.
+ARCHES="x86_64 aarch64"
+# cargo's target directory of the build root: outside the work tree, so a fresh clone (CI) reuses
+# the dependencies and the std built with the size profile (/src inside, whatever the clone's path)
+BUILD_TARGET_DIR=${HARDENING_BUILD_TARGET_DIR:-$CACHE/buildroot-target}
+# build.sh copies the release binaries to target/bin/<arch>/<module> (this clone's own)
+BIN_ROOT=$REPO/target/bin
+RELEASE_DIR=${HARDENING_RELEASE_DIR:-$BIN_ROOT/x86_64}
 DIST=$REPO/dist
-export CACHE VENV ZIGBUILD_VERSION TARGET GLIBC RELEASE_DIR DIST
+export CACHE VENV GLIBC ARCHES BUILD_TARGET_DIR BIN_ROOT RELEASE_DIR DIST
 
 export PATH="$VENV/bin:$HOME/.cargo/bin:$PATH"
 # podman: runc instead of crun, ulimits this host allows (see molecule/image/build.sh)
@@ -28,6 +33,23 @@ modules() {
     [ -f "$d/src/main.rs" ] && basename "$d"
   done
   return 0
+}
+
+# in_buildroot COMMAND...: run in the release build root (scripts/buildroot.sh: Debian trixie's
+# Rust, zig, cargo-zigbuild, qemu-user), built first if missing. The work tree is /src, cargo's
+# home and target directory are cached under $CACHE; aarch64 test binaries run under qemu-aarch64.
+# The host needs no Rust toolchain. Extra podman options: the array BUILDROOT_OPTS.
+in_buildroot() {
+  local img
+  img=$(bash "$REPO/scripts/buildroot.sh" | tail -n 1)
+  mkdir -p "$CACHE/buildroot-cargo" "$BUILD_TARGET_DIR"
+  podman run --rm --init --cap-add SYS_PTRACE \
+    -v "$REPO:/src" -v "$CACHE/buildroot-cargo:/cargo" -v "$BUILD_TARGET_DIR:/target" \
+    -v /etc/ssl/certs/ca-certificates.crt:/host-ca.crt:ro \
+    -e CARGO_HOME=/cargo -e CARGO_TARGET_DIR=/target -e CARGO_TERM_COLOR=never \
+    -e CARGO_HTTP_CAINFO=/host-ca.crt -e SSL_CERT_FILE=/host-ca.crt \
+    -e CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64 \
+    ${BUILDROOT_OPTS[@]+"${BUILDROOT_OPTS[@]}"} -w /src "$img" "$@"
 }
 
 log() { printf '\n== %s\n' "$*"; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every tool the build and the tests need, idempotently, on a fresh Debian 12 machine
-# (as root): podman + runc + debootstrap, strace (fault injection), a Python venv with the pinned Ansible/Molecule
-# toolchain (incl. zig), cargo-zigbuild. Run by build.sh, test.sh and demo.sh.
+# (as root): podman + runc + debootstrap, strace (fault injection), a Python venv with the pinned
+# Ansible/Molecule toolchain. No Rust: that is the build root's (scripts/buildroot.sh, an image
+# built on first use). Run by build.sh, test.sh and demo.sh.
 source "$(dirname "$0")/env.sh"
 
 mkdir -p "$CACHE"
@@ -51,10 +52,7 @@ if [ ! -x "$VENV/bin/molecule" ] || [ ! -f "$VENV/.complete" ]; then
   touch "$VENV/.complete"
 fi
 
-if ! cargo-zigbuild --version 2>/dev/null | grep -q "$ZIGBUILD_VERSION"; then
-  log "cargo-zigbuild $ZIGBUILD_VERSION"
-  cargo install --locked --quiet cargo-zigbuild --version "$ZIGBUILD_VERSION"
-fi
+# Rust: none on the host. Builds and tests run in the build root (scripts/buildroot.sh).
 
 # podman on this host: runc (crun refuses hybrid cgroups), ulimits within the hard limits
 # (root lacks CAP_SYS_RESOURCE here). A file of our own via CONTAINERS_CONF; /etc is untouched.
