@@ -23,6 +23,12 @@ renames it into place, removes the module's other versions, and runs it. Where t
 cannot apply (pipelining off or unsupported by the connection or become method, ``async``, a
 non-POSIX shell, ``ANSIBLE_KEEP_REMOTE_FILES``) the standard binary-module path runs.
 
+Architectures: the collection ships every module for x86_64 (``plugins/modules/<module>``, the
+file ``ansible-doc`` documents) and aarch64 (``plugins/modules/__aarch64/<module>``, a directory
+Ansible's plugin listing skips). The plugin picks the binary from the host's ``uname -m``, asked
+once per host and kept as the fact ``hardening_rhel_arch`` (or taken from the inventory variable
+of that name, or from gathered facts), and fails naming the architecture on any other.
+
 fapolicyd: when ``/etc/fapolicyd/trust.d/hardening-rhel-modules`` exists (harden.yml creates it
 with fapolicyd_trust ``collection_binaries: true``), a newly cached version's entry (path, size,
 SHA-256) replaces the old version's there before the first execution, so a collection upgrade
@@ -51,6 +57,10 @@ COLLECTION = "hardening.rhel"
 CACHE_SUBDIR = ".ansible/hardening-rhel"
 TRUST_FILE = "/etc/fapolicyd/trust.d/hardening-rhel-modules"
 MARK = "HARDENING-RHEL-CACHE"
+
+# The architectures shipped (``uname -m``) -> the module directory's subdirectory holding them.
+ARCH_DIRS = {"x86_64": "", "aarch64": "__aarch64"}
+ARCH_FACT = "hardening_rhel_arch"
 
 # Controller-side hashes of the module binaries, by (path, size, mtime): a worker process hashes
 # a binary once.
@@ -215,18 +225,57 @@ class BinaryModuleAction(ActionBase):
             return "the connection does not run commands through /bin/sh"
         return None
 
+    def host_arch(self, task_vars):
+        """The target's architecture (``uname -m``): the variable ``hardening_rhel_arch`` if the
+        inventory sets it, else the facts (ours from an earlier task, or gathered ones), else
+        asked once; returns (arch, fact to keep or None). A delegated task asks its delegate
+        every time (the variables at hand are the inventory host's)."""
+        if not self._task.delegate_to:
+            task_vars = task_vars or {}
+            facts = task_vars.get("ansible_facts") or {}
+            for known, source in ((task_vars.get(ARCH_FACT), "the variable " + ARCH_FACT),
+                                  (facts.get(ARCH_FACT), "uname -m"),
+                                  (facts.get("architecture"), "gathered facts")):
+                if known:
+                    self._arch_source = source
+                    return str(known), None
+        self._arch_source = "uname -m"
+        res = self._low_level_execute_command("uname -m", sudoable=False)
+        arch = res.get("stdout", "").strip()
+        if res.get("rc") != 0 or not re.fullmatch(r"[A-Za-z0-9_]+", arch):
+            raise AnsibleError("%s: cannot tell the host's architecture (uname -m: rc=%s, %r %r)"
+                               % (self._task.action, res.get("rc"), arch[:80], res.get("stderr", "")[:200]))
+        return arch, (None if self._task.delegate_to else arch)
+
+    def arch_dir(self):
+        arch = getattr(self, "_arch", "x86_64")
+        if arch not in ARCH_DIRS:
+            raise AnsibleError("%s: hardening.rhel ships its binaries for %s; this host is %s (%s)"
+                               % (self._task.action, " and ".join(sorted(ARCH_DIRS)), arch,
+                                  getattr(self, "_arch_source", "uname -m")))
+        return ARCH_DIRS[arch]
+
+    def module_fqcn(self, name=None):
+        """The module to execute for this host's architecture, e.g. hardening.rhel.__aarch64.selinux."""
+        name = name or self._task.action.split(".")[-1]
+        sub = self.arch_dir()
+        return "%s.%s%s" % (COLLECTION, sub + "." if sub else "", name)
+
     def module_binary(self, name=None):
-        """(controller path, sha256, size) of the collection's binary for this task's module."""
-        fqcn = "%s.%s" % (COLLECTION, name or self._task.action.split(".")[-1])
+        """(controller path, sha256, size) of the collection's binary of this task's module, for
+        the host's architecture."""
+        fqcn = self.module_fqcn(name)
         found = self._shared_loader_obj.module_loader.find_plugin_with_context(fqcn, collection_list=self._task.collections)
         if not found.resolved or not found.plugin_resolved_path:
-            raise AnsibleError("the binary of %s is missing from the installed collection" % fqcn)
+            raise AnsibleError("the %s binary of %s is missing from the installed collection (%s)"
+                               % (getattr(self, "_arch", "x86_64"), "%s.%s" % (COLLECTION, fqcn.split(".")[-1]), fqcn))
         path = found.plugin_resolved_path
         sha, size = binary_identity(path)
         return path, sha, size
 
     def collection_modules(self):
-        """Every binary module of the installed collection: name -> controller path."""
+        """Every binary module of the installed collection for the host's architecture:
+        name -> controller path."""
         here = os.path.dirname(self.module_binary("security_facts")[0])
         out = {}
         for entry in sorted(os.listdir(here)):
@@ -332,7 +381,12 @@ class BinaryModuleAction(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         module_args = dict(self._task.args)
+        self._arch, keep = self.host_arch(task_vars)
+        facts = {ARCH_FACT: keep} if keep else {}
+        self.arch_dir()  # fails here on an architecture we do not ship
         module_args, extra = self.prepare(module_args, task_vars)
+        if facts:
+            extra.setdefault("ansible_facts", {}).update(facts)
         if module_args is None:  # prepare decided the task's result
             return merge_hash(result, extra)
         why = self.fast_path_refusal()
@@ -346,7 +400,7 @@ class BinaryModuleAction(ActionBase):
         if data is None:
             display.vvv("%s: standard binary-module path (%s)" % (self._task.action, why))
             wrap_async = self._task.async_val and not self._connection.has_native_async
-            data = self._execute_module(module_name=self._task.action, module_args=module_args,
+            data = self._execute_module(module_name=self.module_fqcn(), module_args=module_args,
                                         task_vars=task_vars, wrap_async=wrap_async)
             if not wrap_async:
                 self._remove_tmp_path(self._connection._shell.tmpdir)
@@ -354,7 +408,7 @@ class BinaryModuleAction(ActionBase):
         else:
             display.vvv("%s: ran from the binary cache (%s)" % (self._task.action, how))
         data["hardening_delivery"] = how
-        data.update(extra)
+        data = merge_hash(data, extra)
         return merge_hash(result, data)
 
     def prepare(self, module_args, task_vars):
