@@ -673,7 +673,7 @@ fn every_bad_input_is_refused_naming_the_parameter_and_nothing_is_written() {
     }
     println!("generated bad-input cases:\n{}", report.join("\n"));
     println!(
-        "{total} cases in all; {} run through the generated-parameter checks (every {every}th)",
+        "{total} cases in all; {} run through the generated-parameter checks (one in {every})",
         ran.get()
     );
     let problems = problems.into_inner();
