@@ -22,7 +22,7 @@ pkgs=()
 for m in $mods; do pkgs+=(-p "$m"); done
 log "release build of $(echo $mods) for $(echo $ARCHES), glibc $GLIBC, std rebuilt with the size profile"
 # -Zbuild-std on Debian's stable rustc (RUSTC_BOOTSTRAP=1) with rust-src of the same version:
-# std compiled with opt-level s, LTO and panic=abort like the modules (20-25 % smaller binaries).
+# std compiled with opt-level s, LTO and panic=abort like the modules (18-24 % smaller binaries).
 # panic_abort only, never panic_immediate_abort: a panic must still print its JSON failure.
 in_buildroot env RUSTC_BOOTSTRAP=1 cargo zigbuild --release --quiet -Zbuild-std=std,panic_abort \
   "${targets[@]}" "${pkgs[@]}"

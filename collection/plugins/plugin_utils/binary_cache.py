@@ -226,34 +226,38 @@ class BinaryModuleAction(ActionBase):
         return None
 
     def host_arch(self, task_vars):
-        """The target's architecture (``uname -m``): the variable ``hardening_rhel_arch`` if the
-        inventory sets it, else the facts (ours from an earlier task, or gathered ones), else
-        asked once; returns (arch, fact to keep or None). A delegated task asks its delegate
-        every time (the variables at hand are the inventory host's)."""
+        """The target's architecture (``uname -m``) as (arch, where it came from, fact to keep or
+        None): the variable ``hardening_rhel_arch`` where the inventory or the task sets it, else
+        the fact of that name an earlier task kept, else gathered facts, else asked now. A
+        delegated task asks its delegate every time (the variables at hand are the inventory
+        host's)."""
         if not self._task.delegate_to:
             task_vars = task_vars or {}
             facts = task_vars.get("ansible_facts") or {}
-            for known, source in ((task_vars.get(ARCH_FACT), "the variable " + ARCH_FACT),
-                                  (facts.get(ARCH_FACT), "uname -m"),
-                                  (facts.get("architecture"), "gathered facts")):
-                if known:
-                    self._arch_source = source
-                    return str(known), None
-        self._arch_source = "uname -m"
+            kept = facts.get(ARCH_FACT)
+            var = task_vars.get(ARCH_FACT)
+            # facts are also injected as variables: a variable is the operator's only if it differs
+            if var and var != kept:
+                return str(var), "the variable " + ARCH_FACT, None
+            if kept:
+                return str(kept), "uname -m", None
+            if facts.get("architecture"):
+                return str(facts["architecture"]), "gathered facts", None
         res = self._low_level_execute_command("uname -m", sudoable=False)
         arch = res.get("stdout", "").strip()
         if res.get("rc") != 0 or not re.fullmatch(r"[A-Za-z0-9_]+", arch):
             raise AnsibleError("%s: cannot tell the host's architecture (uname -m: rc=%s, %r %r)"
                                % (self._task.action, res.get("rc"), arch[:80], res.get("stderr", "")[:200]))
-        return arch, (None if self._task.delegate_to else arch)
+        return arch, "uname -m", (None if self._task.delegate_to else arch)
 
     def arch_dir(self):
-        arch = getattr(self, "_arch", "x86_64")
-        if arch not in ARCH_DIRS:
+        """The module directory's subdirectory of this host's binaries; fails on an architecture
+        we do not ship. Needs ``self._arch`` (set by ``run`` from ``host_arch``)."""
+        if self._arch not in ARCH_DIRS:
             raise AnsibleError("%s: hardening.rhel ships its binaries for %s; this host is %s (%s)"
-                               % (self._task.action, " and ".join(sorted(ARCH_DIRS)), arch,
-                                  getattr(self, "_arch_source", "uname -m")))
-        return ARCH_DIRS[arch]
+                               % (self._task.action, " and ".join(sorted(ARCH_DIRS)), self._arch,
+                                  self._arch_source))
+        return ARCH_DIRS[self._arch]
 
     def module_fqcn(self, name=None):
         """The module to execute for this host's architecture, e.g. hardening.rhel.__aarch64.selinux."""
@@ -264,11 +268,12 @@ class BinaryModuleAction(ActionBase):
     def module_binary(self, name=None):
         """(controller path, sha256, size) of the collection's binary of this task's module, for
         the host's architecture."""
+        name = name or self._task.action.split(".")[-1]
         fqcn = self.module_fqcn(name)
         found = self._shared_loader_obj.module_loader.find_plugin_with_context(fqcn, collection_list=self._task.collections)
         if not found.resolved or not found.plugin_resolved_path:
-            raise AnsibleError("the %s binary of %s is missing from the installed collection (%s)"
-                               % (getattr(self, "_arch", "x86_64"), "%s.%s" % (COLLECTION, fqcn.split(".")[-1]), fqcn))
+            raise AnsibleError("the %s binary of %s.%s is missing from the installed collection (%s)"
+                               % (self._arch, COLLECTION, name, fqcn))
         path = found.plugin_resolved_path
         sha, size = binary_identity(path)
         return path, sha, size
@@ -381,7 +386,7 @@ class BinaryModuleAction(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         module_args = dict(self._task.args)
-        self._arch, keep = self.host_arch(task_vars)
+        self._arch, self._arch_source, keep = self.host_arch(task_vars)
         facts = {ARCH_FACT: keep} if keep else {}
         self.arch_dir()  # fails here on an architecture we do not ship
         module_args, extra = self.prepare(module_args, task_vars)
