@@ -1,7 +1,8 @@
 //! Fault injection and kills during a real change of each writing module, with strace
 //! (`-e inject=`): ENOSPC, EIO and EACCES at every occurrence of openat, getdents64, read,
-//! write, fsync, rename, fchown, fsetxattr, linkat and unlink, and SIGKILL at every
-//! occurrence of the writing syscalls.
+//! write, fsync, rename(at/at2), fchown, fsetxattr, linkat and unlink(at), and SIGKILL at every
+//! occurrence of the writing syscalls. (x86_64's libc renames and unlinks with rename and
+//! unlink; aarch64 has only the *at forms, which qemu-user passes on as such.)
 //!
 //! After each run:
 //! - every path of the sandbox holds exactly its old or its new content (what a clean run
@@ -168,10 +169,13 @@ const SYSCALLS: &[&str] = &[
     "write",
     "fsync",
     "rename",
+    "renameat",
+    "renameat2",
     "fchown",
     "fsetxattr",
     "linkat",
     "unlink",
+    "unlinkat",
 ];
 const ERRNOS: &[&str] = &["ENOSPC", "EIO", "EACCES"];
 /// The syscalls a kill is sent at: every step of a write.
@@ -183,7 +187,10 @@ const KILL_AT: &[&str] = &[
     "fsync",
     "linkat",
     "rename",
+    "renameat",
+    "renameat2",
     "unlink",
+    "unlinkat",
 ];
 
 fn template(s: &Scenario) -> Sandbox {
@@ -228,32 +235,58 @@ fn args_file(args: &Value) -> tempfile::NamedTempFile {
     f
 }
 
-/// Run the module under strace with `inject`; (exit status success, stdout).
-fn strace_run(module: &str, root: &Path, args: &Path, trace: &str, inject: &str) -> (bool, String) {
-    let out = Command::new("/usr/bin/strace")
-        .args(["-o", "/dev/null", "-e"])
-        .arg(format!("trace={trace}"))
-        .arg("-e")
-        .arg(format!("inject={inject}"))
-        .arg(bin_dir().join(module))
-        .arg(args)
-        .arg("--sandbox-root")
-        .arg(root)
-        .env_clear()
-        .output()
-        .expect("strace");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+/// Where a syscall stands in a strace log: the number of its calls before the module opens
+/// its arguments file (the dynamic loader's and the runtime's start-up, which are not the
+/// module's code), and whether the call is one of the module's own (not the write of the result
+/// to stdout or stderr: a result that cannot be written cannot be delivered either way).
+struct Log {
+    /// per syscall, the calls before the arguments file was opened
+    before: BTreeMap<&'static str, usize>,
+    /// per syscall, the module's own calls, numbered from the arguments file on (1-based)
+    own: BTreeMap<&'static str, Vec<usize>>,
+    /// the syscall a fault or a kill hit: (name, number from the arguments file on), if any
+    hit: Option<(&'static str, usize)>,
 }
 
-/// The occurrences (1-based, per syscall) of each syscall in a clean run that belong to the
-/// module's own code: from its opening of the arguments file on (before that the dynamic loader
-/// runs, and a process that cannot load prints nothing; Ansible reports its exit code), and
-/// without the writes of the result to stdout (a result that cannot be written cannot be
-/// delivered either way).
-fn occurrences(module: &str, root: &Path, args: &Path) -> BTreeMap<&'static str, Vec<usize>> {
+fn parse_log(text: &str, args: &Path) -> Log {
+    let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut before: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut own: BTreeMap<&'static str, Vec<usize>> =
+        SYSCALLS.iter().map(|s| (*s, Vec::new())).collect();
+    let mut started = false;
+    let mut last: Option<(&'static str, usize)> = None;
+    let mut hit = None;
+    let args_open = format!("\"{}\"", args.display());
+    for l in text.lines() {
+        if l.starts_with("+++ killed by SIGKILL") {
+            hit = hit.or(last);
+            continue;
+        }
+        let Some(sc) = SYSCALLS.iter().find(|s| l.starts_with(&format!("{s}("))) else {
+            continue;
+        };
+        *seen.entry(sc).or_default() += 1;
+        let n = seen[sc];
+        if !started && *sc == "openat" && l.contains(&args_open) {
+            started = true;
+            before = seen.iter().map(|(k, v)| (*k, *v)).collect();
+            *before.entry(sc).or_default() -= 1;
+        }
+        let rel = n.saturating_sub(before.get(sc).copied().unwrap_or(0));
+        let here = started.then_some((*sc, rel));
+        if l.ends_with("(INJECTED)") {
+            hit = hit.or(here).or(Some((*sc, 0)));
+        }
+        last = here.or(Some((*sc, 0)));
+        if started && !(l.starts_with("write(1,") || l.starts_with("write(2,")) {
+            own.get_mut(sc).unwrap().push(rel);
+        }
+    }
+    Log { before, own, hit }
+}
+
+/// The clean run's log: what the module's own calls are.
+fn occurrences(module: &str, root: &Path, args: &Path) -> Log {
     let log = tempfile::NamedTempFile::new().unwrap();
     let st = Command::new("/usr/bin/strace")
         .arg("-o")
@@ -268,27 +301,82 @@ fn occurrences(module: &str, root: &Path, args: &Path) -> BTreeMap<&'static str,
         .output()
         .unwrap();
     assert!(st.status.success(), "{module}: clean run failed: {st:?}");
-    let text = std::fs::read_to_string(log.path()).unwrap();
-    let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut out: BTreeMap<&'static str, Vec<usize>> =
-        SYSCALLS.iter().map(|s| (*s, Vec::new())).collect();
-    let mut started = false;
-    let args_open = format!("\"{}\"", args.display());
-    for l in text.lines() {
-        let Some(sc) = SYSCALLS.iter().find(|s| l.starts_with(&format!("{s}("))) else {
-            continue;
+    let l = parse_log(&std::fs::read_to_string(log.path()).unwrap(), args);
+    assert!(
+        !l.before.is_empty(),
+        "{module}: the arguments file was never opened"
+    );
+    l
+}
+
+/// Run the module under strace with a fault or a kill (`what`: `error=EIO`, `signal=KILL`) at
+/// its own call number `rel` of `sc`, counted from the arguments file on. strace counts calls
+/// from the process start, and the start-up before the arguments file is not always the same
+/// length (under qemu-user, the emulated /proc/self/maps that glibc reads for the main thread's
+/// stack is written in as many pieces as there are mappings, and their number varies with the
+/// address layout), so each run's log is checked for where the fault really hit, and the run is
+/// repeated (start-up length guessed from what was seen most) until it hit the call meant.
+/// Returns the sandbox, stdout, and the number of extra runs it took.
+fn placed_run(
+    module: &str,
+    t: &Sandbox,
+    args: &Path,
+    sc: &'static str,
+    what: &str,
+    rel: usize,
+    starts: &mut BTreeMap<usize, usize>,
+) -> Result<(tempfile::TempDir, String, usize), String> {
+    const TRIES: usize = 8;
+    let mut tried = Vec::new();
+    for attempt in 0..TRIES {
+        // the start-up length seen most often; ties go to the clean run's (inserted first)
+        let before = starts
+            .iter()
+            .max_by_key(|(len, count)| (**count, std::cmp::Reverse(**len)))
+            .map(|(len, _)| *len)
+            .unwrap();
+        let when = before + rel;
+        let d = fresh(t);
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let trace = if sc == "openat" {
+            sc.to_string()
+        } else {
+            format!("openat,{sc}")
         };
-        let n = seen.entry(sc).or_default();
-        *n += 1;
-        if !started && *sc == "openat" && l.contains(&args_open) {
-            started = true;
+        let out = Command::new("/usr/bin/strace")
+            .arg("-o")
+            .arg(log.path())
+            .arg("-e")
+            .arg(format!("trace={trace}"))
+            .arg("-e")
+            .arg(format!("inject={sc}:{what}:when={when}"))
+            .arg(bin_dir().join(module))
+            .arg(args)
+            .arg("--sandbox-root")
+            .arg(d.path())
+            .env_clear()
+            .output()
+            .expect("strace");
+        let l = parse_log(&std::fs::read_to_string(log.path()).unwrap(), args);
+        if !l.before.is_empty() {
+            // the run got as far as the arguments file: its start-up length is known
+            *starts
+                .entry(l.before.get(sc).copied().unwrap_or(0))
+                .or_default() += 1;
         }
-        if started && !(l.starts_with("write(1,") || l.starts_with("write(2,")) {
-            out.get_mut(sc).unwrap().push(*n);
+        if l.hit == Some((sc, rel)) {
+            return Ok((
+                d,
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                attempt,
+            ));
         }
+        tried.push(format!("{when}: hit {:?}", l.hit));
     }
-    assert!(started, "{module}: the arguments file was never opened");
-    out
+    Err(format!(
+        "{module}: {what} at {sc} #{rel} could not be placed in {TRIES} runs ({})",
+        tried.join(", ")
+    ))
 }
 
 #[test]
@@ -299,7 +387,7 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
     );
     let mut report = Vec::new();
     let mut problems: Vec<String> = Vec::new();
-    let (mut total_inj, mut total_kill) = (0, 0);
+    let (mut total_inj, mut total_kill, mut reruns) = (0, 0, 0);
     for s in scenarios() {
         let t = template(&s);
         let old = tree(t.root());
@@ -334,18 +422,39 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
             }
         };
         let (mut inj, mut kills) = (0, 0);
+        // per syscall, how long the start-up before the arguments file was, and how often
+        let mut starts: BTreeMap<&str, BTreeMap<usize, usize>> = SYSCALLS
+            .iter()
+            .map(|sc| {
+                (
+                    *sc,
+                    BTreeMap::from([(n.before.get(sc).copied().unwrap_or(0), 1)]),
+                )
+            })
+            .collect();
         for sc in SYSCALLS {
-            for &when in &n[sc] {
+            for &rel in &n.own[sc] {
                 for errno in ERRNOS {
-                    let d = fresh(&t);
-                    let what = format!("{errno} at {sc} #{when}");
-                    let (_ok, stdout) = strace_run(
+                    let what = format!("{errno} at {sc} #{rel}");
+                    let placed = placed_run(
                         s.module,
-                        d.path(),
+                        &t,
                         af.path(),
                         sc,
-                        &format!("{sc}:error={errno}:when={when}"),
+                        &format!("error={errno}"),
+                        rel,
+                        starts.get_mut(sc).unwrap(),
                     );
+                    let (d, stdout) = match placed {
+                        Ok((d, stdout, extra)) => {
+                            reruns += extra;
+                            (d, stdout)
+                        }
+                        Err(e) => {
+                            problems.push(e);
+                            continue;
+                        }
+                    };
                     inj += 1;
                     let got = tree(d.path());
                     judge(&got, &what, &mut problems);
@@ -392,16 +501,27 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
             }
         }
         for sc in KILL_AT {
-            for &when in &n[sc] {
-                let d = fresh(&t);
-                let what = format!("SIGKILL at {sc} #{when}");
-                strace_run(
+            for &rel in &n.own[sc] {
+                let what = format!("SIGKILL at {sc} #{rel}");
+                let placed = placed_run(
                     s.module,
-                    d.path(),
+                    &t,
                     af.path(),
                     sc,
-                    &format!("{sc}:signal=KILL:when={when}"),
+                    "signal=KILL",
+                    rel,
+                    starts.get_mut(sc).unwrap(),
                 );
+                let d = match placed {
+                    Ok((d, _, extra)) => {
+                        reruns += extra;
+                        d
+                    }
+                    Err(e) => {
+                        problems.push(e);
+                        continue;
+                    }
+                };
                 kills += 1;
                 let got = tree(d.path());
                 judge(&got, &what, &mut problems);
@@ -434,7 +554,8 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         report.push(format!(
             "{:17} {inj:5} injected faults {kills:4} kills  (clean run: {})",
             s.module,
-            n.iter()
+            n.own
+                .iter()
                 .filter(|(_, c)| !c.is_empty())
                 .map(|(k, c)| format!("{k} {}", c.len()))
                 .collect::<Vec<_>>()
@@ -444,7 +565,10 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         total_kill += kills;
     }
     println!("fault injection:\n{}", report.join("\n"));
-    println!("{total_inj} injected faults, {total_kill} kills");
+    println!(
+        "{total_inj} injected faults, {total_kill} kills ({reruns} runs repeated because the \
+         start-up before the arguments file had another length than in the clean run)"
+    );
     problems.sort();
     problems.dedup();
     assert!(
