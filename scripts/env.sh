@@ -52,6 +52,22 @@ in_buildroot() {
     ${BUILDROOT_OPTS[@]+"${BUILDROOT_OPTS[@]}"} -w /src "$img" "$@"
 }
 
+# host_qemu: the path of a static qemu-aarch64 on the host, for aarch64 programs run outside the
+# build root (the arm64 Molecule scenario, scripts/qemu-userns.py on the host). Copied once from
+# the build root image (trixie's qemu-user is static-pie; a dynamic one cannot start inside an
+# arm64 root, which has no x86_64 loader). Nothing is installed or registered on the host.
+host_qemu() {
+  local img q
+  img=$(bash "$REPO/scripts/buildroot.sh" | tail -n 1)
+  q=$CACHE/qemu-aarch64-${img##*:}
+  if [ ! -x "$q" ]; then
+    podman run --rm "$img" cat /usr/bin/qemu-aarch64 > "$q.tmp"
+    chmod 0755 "$q.tmp"
+    mv "$q.tmp" "$q"
+  fi
+  echo "$q"
+}
+
 log() { printf '\n== %s\n' "$*"; }
 
 # The Debian archive URI this machine's own APT configuration uses for SUITE (e.g. bookworm,

@@ -6,13 +6,15 @@ binfmt_misc instance of its own (kernels >= 6.7), where qemu-aarch64 is register
 
 Used inside the build root container (scripts/env.sh in_buildroot, with CAP_SYS_ADMIN) by
 scripts/test.sh for the integration tests of the aarch64 binaries, which spawn them as programs.
+On the host (the arm64 Molecule scenario), HARDENING_QEMU_AARCH64 names a static qemu-aarch64
+(scripts/env.sh host_qemu): the F flag opens it once, and it must start inside an arm64 root.
 Usage: qemu-userns.py COMMAND [ARG...]
 """
 import ctypes
 import os
 import sys
 
-QEMU = "/usr/bin/qemu-aarch64"
+QEMU = os.environ.get("HARDENING_QEMU_AARCH64", "/usr/bin/qemu-aarch64")
 BINFMT = "/proc/sys/fs/binfmt_misc"
 # ELF64, little-endian, ET_EXEC or ET_DYN, EM_AARCH64 (the magic and mask of Debian's qemu-user)
 MAGIC = rb"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00"
@@ -21,7 +23,11 @@ RANGE = "0 0 65536\n"
 
 
 def child(ready_w, go_r, argv):
-    os.unshare(os.CLONE_NEWUSER | os.CLONE_NEWNS)
+    libc = ctypes.CDLL(None, use_errno=True)
+    # os.unshare is Python >= 3.12; Debian 12's Python is 3.11
+    clone_newuser, clone_newns = 0x10000000, 0x00020000
+    if libc.unshare(clone_newuser | clone_newns) != 0:
+        sys.exit("qemu-userns: unshare: %s" % os.strerror(ctypes.get_errno()))
     os.write(ready_w, b"1")
     if os.read(go_r, 1) != b"1":
         sys.exit("qemu-userns: the parent could not map the namespace's ids")
@@ -29,7 +35,6 @@ def child(ready_w, go_r, argv):
     os.setgid(0)
     os.setuid(0)
     # private propagation, then a binfmt_misc of this namespace over the container's
-    libc = ctypes.CDLL(None, use_errno=True)
     ms_rec, ms_private = 0x4000, 1 << 18
     if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
         sys.exit("qemu-userns: making / private: %s" % os.strerror(ctypes.get_errno()))
