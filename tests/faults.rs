@@ -329,7 +329,7 @@ fn placed_run(
     const TRIES: usize = 8;
     let mut tried = Vec::new();
     for attempt in 0..TRIES {
-        // the start-up length seen most often; ties go to the clean run's (inserted first)
+        // the start-up length seen most often (ties: the shorter one)
         let before = starts
             .iter()
             .max_by_key(|(len, count)| (**count, std::cmp::Reverse(**len)))
