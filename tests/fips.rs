@@ -532,3 +532,36 @@ fn lockout_fips_with_only_ed25519_keys_or_host_keys_is_refused() {
     ok(&r);
     assert_eq!(r["lockout_check"], "passed");
 }
+
+/// A root without a kernel (a container image, a root being built): the dracut configuration is
+/// what a kernel installed later gets; nothing to regenerate, and a second run changes nothing
+/// (it used to plan `dracut -f --regenerate-all` on every run).
+#[test]
+fn a_root_without_a_kernel_gets_the_dracut_config_once() {
+    let sb = Sandbox::new();
+    sb.with_crypto_policies()
+        .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
+        .copy("molecule/image/rootfs/usr/bin/lsinitrd", "/usr/bin/lsinitrd")
+        .file(
+            "/etc/os-release",
+            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.4\"\n",
+        )
+        .file("/etc/kernel/cmdline", "root=/dev/mapper/rhel-root ro\n")
+        .dir("/lib/modules");
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["signals"]["initramfs"], true, "{r}");
+    assert!(
+        r["msg"].as_str().unwrap().contains("no kernel installed"),
+        "{r}"
+    );
+    assert_eq!(
+        sb.read("/etc/dracut.conf.d/40-fips.conf").unwrap(),
+        "add_dracutmodules+=\" fips \"\n"
+    );
+    assert!(sb.calls("dracut").is_empty(), "no kernel: nothing to regenerate");
+    let again = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+    assert!(sb.calls("dracut").is_empty());
+}

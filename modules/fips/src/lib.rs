@@ -118,6 +118,9 @@ pub struct Current {
     /// The content of this module's own dracut file, if present.
     pub dracut_conf_file: Option<String>,
     pub images: Vec<Image>,
+    /// The kernels installed (the directories of /lib/modules). None: a root without a kernel
+    /// (a container image, a root being built), where no initramfs exists to regenerate.
+    pub kernels: usize,
     pub system_fips: Option<String>,
     pub boot: BootConfig,
     /// `Some(uuid)` when /boot is a separate file system.
@@ -291,6 +294,12 @@ pub fn read_current(ctx: &Ctx) -> Result<Current> {
         dracut_config: config.0,
         dracut_conf_file: ctx.read(DRACUT_CONF)?,
         images: images(ctx, config)?,
+        kernels: ctx
+            .list(MODULES_DIR)?
+            .unwrap_or_default()
+            .iter()
+            .filter(|k| ctx.path(format!("{MODULES_DIR}/{k}")).is_dir())
+            .count(),
         system_fips: ctx.read(SYSTEM_FIPS)?,
         boot: BootConfig::read(ctx)?,
         boot_uuid,
@@ -355,7 +364,12 @@ fn fips1() -> ArgEdit {
 pub fn signals(c: &Current) -> Signals {
     Signals {
         kernel: c.kernel_fips,
-        initramfs: !c.images.is_empty() && c.images.iter().all(|i| i.has_fips),
+        // without a kernel, what the initramfs of a kernel installed later will carry
+        initramfs: if c.kernels == 0 {
+            c.dracut_config
+        } else {
+            !c.images.is_empty() && c.images.iter().all(|i| i.has_fips)
+        },
         crypto_policy: c.crypto.state_current.as_deref().is_some_and(base_is_fips),
         boot_args: c.boot.configured(&fips1()),
     }
@@ -462,7 +476,11 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
             regenerate = true;
         }
         if regenerate {
-            steps.push(Step::RegenerateInitramfs);
+            // no kernel, no initramfs: the dracut configuration is what a kernel installed
+            // later gets (regenerating would build nothing, and be planned again every run)
+            if c.kernels > 0 {
+                steps.push(Step::RegenerateInitramfs);
+            }
             after.initramfs = enable;
         }
     }
@@ -646,6 +664,12 @@ fn report(ctx: &Ctx, c: &Current, plan: &Plan, out: &mut Outcome) {
     } else {
         done.clone()
     };
+    if c.kernels == 0 && after.initramfs {
+        msg.push(format!(
+            "no kernel installed (nothing in {MODULES_DIR}): the initramfs of a kernel installed \
+             later carries the fips module by the dracut configuration"
+        ));
+    }
     if reboot_required {
         msg.push(format!(
             "reboot required: the kernel runs with FIPS mode {}",
