@@ -649,3 +649,32 @@ fn lockout_the_cached_binary_is_judged_by_its_trust() {
     ok(&r);
     assert_eq!(r["lockout_check"], "passed");
 }
+
+/// In a chroot, the fapolicyd seen through /proc (and a bind-mounted /run) is the host's: a
+/// settings change neither restarts nor starts anything; `enable` (links) still works.
+#[test]
+fn config_in_a_chroot_never_restarts_or_starts_the_hosts_daemon() {
+    use std::os::unix::fs::PermissionsExt;
+    let host_root = tempfile::tempdir().unwrap();
+    let sb = host();
+    sb.file("/usr/bin/systemctl", SYSTEMCTL)
+        .dir("/var/log")
+        .dir("/run/systemd/system")
+        .file("/run/fapolicyd.pid", "4242\n")
+        .file("/proc/4242/comm", "fapolicyd\n");
+    std::fs::set_permissions(
+        sb.path("/usr/bin/systemctl"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    sb.chroot(Some(host_root.path()));
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"permissive": true}, "service": "started", "enabled": true}),
+    );
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["restarted"], false, "{r}");
+    assert_eq!(r["daemon_running"], false, "{r}");
+    assert_eq!(sb.calls("systemctl"), vec!["enable fapolicyd.service"]);
+}

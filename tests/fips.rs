@@ -541,7 +541,10 @@ fn a_root_without_a_kernel_gets_the_dracut_config_once() {
     let sb = Sandbox::new();
     sb.with_crypto_policies()
         .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
-        .copy("molecule/image/rootfs/usr/bin/lsinitrd", "/usr/bin/lsinitrd")
+        .copy(
+            "molecule/image/rootfs/usr/bin/lsinitrd",
+            "/usr/bin/lsinitrd",
+        )
         .file(
             "/etc/os-release",
             "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.4\"\n",
@@ -560,7 +563,10 @@ fn a_root_without_a_kernel_gets_the_dracut_config_once() {
         sb.read("/etc/dracut.conf.d/40-fips.conf").unwrap(),
         "add_dracutmodules+=\" fips \"\n"
     );
-    assert!(sb.calls("dracut").is_empty(), "no kernel: nothing to regenerate");
+    assert!(
+        sb.calls("dracut").is_empty(),
+        "no kernel: nothing to regenerate"
+    );
     let again = sb.run("fips", json!({"state": "enabled"}));
     assert_eq!(ok(&again)["changed"], false, "{again}");
     assert!(sb.calls("dracut").is_empty());

@@ -575,3 +575,36 @@ fn lockout_allow_lockout_overrides_and_a_missing_policy_is_refused_even_locally(
     ok(&r);
     assert_eq!(r["lockout_check"], "overridden");
 }
+
+/// A root that is not the booted system's (a chroot: `/proc/1/root` is another directory; an
+/// offline root: no /proc): the selinuxfs it sees is the host's. Only the configuration is
+/// written; the running mode is neither read nor switched, and the result says so.
+#[test]
+fn chroot_and_offline_roots_never_touch_the_running_mode() {
+    let host_root = tempfile::tempdir().unwrap();
+    for init_root in [Some(host_root.path()), None] {
+        let sb = host(RHEL9, Some("1"));
+        sb.chroot(init_root);
+        let r = sb.run("selinux", json!({"state": "permissive"}));
+        ok(&r);
+        assert_eq!(r["changed"], true);
+        assert_eq!(
+            sb.read("/etc/selinux/config").unwrap(),
+            RHEL9.replace("SELINUX=enforcing", "SELINUX=permissive")
+        );
+        assert_eq!(
+            sb.read("/sys/fs/selinux/enforce").unwrap(),
+            "1",
+            "the host's running mode was switched ({init_root:?}): {r}"
+        );
+        let warned = r["warnings"].to_string();
+        assert!(
+            warned.contains("not the booted system's root") || warned.contains("offline root"),
+            "{r}"
+        );
+        // idempotent there too
+        let again = sb.run("selinux", json!({"state": "permissive"}));
+        assert_eq!(ok(&again)["changed"], false, "{again}");
+        assert_eq!(sb.read("/sys/fs/selinux/enforce").unwrap(), "1");
+    }
+}

@@ -43,10 +43,28 @@ impl Default for Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox root standing for a booted system: its `/proc/1/root` leads to itself (as init's
+    /// root is `/` on a host), so modules act on its runtime files. [`Sandbox::chroot`] makes it
+    /// a root that is not the booted system's.
     pub fn new() -> Sandbox {
-        Sandbox {
+        let sb = Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+        };
+        sb.dir("/proc/1");
+        // relative, so that a copy of the tree (tests/faults.rs) is its own booted root
+        std::os::unix::fs::symlink("../..", sb.path("/proc/1/root")).unwrap();
+        sb
+    }
+
+    /// This root as a chroot sees it: `/proc/1/root` is another directory (the host's root).
+    /// `None`: no /proc at all (an offline root).
+    pub fn chroot(&self, init_root: Option<&Path>) -> &Self {
+        let link = self.path("/proc/1/root");
+        std::fs::remove_file(&link).unwrap();
+        if let Some(r) = init_root {
+            std::os::unix::fs::symlink(r, &link).unwrap();
         }
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -250,7 +268,10 @@ impl Sandbox {
             entries.sort_by_key(|e| e.path());
             for e in entries {
                 let p = e.path();
-                if p.is_dir() {
+                if p.is_symlink() {
+                    let target = std::fs::read_link(&p).unwrap();
+                    out.push((p.clone(), target.into_os_string().into_encoded_bytes()));
+                } else if p.is_dir() {
                     out.push((p.clone(), Vec::new()));
                     walk(&p, out);
                 } else if p.extension().is_none_or(|e| e != "calls") {

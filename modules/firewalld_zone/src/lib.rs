@@ -302,8 +302,9 @@ impl kit::Module for FirewalldZone {
         let req = request(&args);
         // Validate the whole request before reading the daemon or changing anything.
         settings::apply(&new_zone(), &req, &known).map_err(Error::invalid)?;
-        // A sandbox never talks to the host's bus.
-        let mut fw = if ctx.sandbox_root().is_none() {
+        // A sandbox never talks to the host's bus, nor does a chroot (its bus is the host's).
+        let offline = kit::os::not_booted_root(ctx)?;
+        let mut fw = if ctx.sandbox_root().is_none() && offline.is_none() {
             Firewalld::connect()
         } else {
             None
@@ -326,6 +327,11 @@ impl kit::Module for FirewalldZone {
             }
         }
         run::report(ctx, &args, &state, &plan, &mut out);
+        if let Some(why) = offline {
+            out.warn(format!(
+                "the running firewall was not asked nor changed: {why}"
+            ));
+        }
         Ok(out)
     }
 }

@@ -217,6 +217,8 @@ impl Ctx {
 
     /// Write a value to a kernel interface file (/proc, /sys): a plain write, no temp file.
     pub fn write_kernel(&self, abs: &str, value: &str) -> Result<()> {
+        // the kernel seen from a chroot is the host's
+        service::refuse_offline(self, &format!("a write to {abs}"))?;
         let path = self.path(abs);
         self.guard_write(&path)?;
         std::fs::write(&path, value).map_err(|e| Error::io("write", &path, e))?;

@@ -57,6 +57,33 @@ impl OsRelease {
     }
 }
 
+/// Why `/` is not the root of the booted system, or `None` when it is. A chroot (Ansible's
+/// chroot connection, an image pipeline's chroot builder: `/proc/1/root` is another directory
+/// than `/`), or a root without `/proc` (an offline root). There the running kernel, systemd,
+/// D-Bus and daemons seen through `/proc`, `/sys` or a bind-mounted `/run` are the host's, never
+/// this root's: modules change only its files and leave every runtime alone. When it cannot be
+/// told (`/proc/1/root` unreadable: not root), that is an error, never taken for either answer.
+pub fn not_booted_root(ctx: &Ctx) -> Result<Option<String>> {
+    use std::os::unix::fs::MetadataExt;
+    let init_root = ctx.path("/proc/1/root");
+    let init = match std::fs::metadata(&init_root) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Some(
+                "no /proc/1/root: an offline root, not a booted system".into(),
+            ))
+        }
+        Err(e) => return Err(crate::Error::io("stat", &init_root, e)),
+    };
+    let root = ctx.path("/");
+    let root_meta = std::fs::metadata(&root).map_err(|e| crate::Error::io("stat", &root, e))?;
+    Ok(
+        ((root_meta.dev(), root_meta.ino()) != (init.dev(), init.ino())).then(|| {
+            "/ is not the booted system's root (/proc/1/root is another directory: a chroot)".into()
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

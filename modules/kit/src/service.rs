@@ -11,7 +11,12 @@ pub const SYSTEMCTL: &str = "/usr/bin/systemctl";
 pub const SYSTEMD_RUNNING: &str = "/run/systemd/system";
 
 /// The pid in `pid_file` when a process of that pid runs `comm`.
+/// Never in a root that is not the booted system's ([`crate::os::not_booted_root`]): its
+/// `/proc` shows the host's processes.
 pub fn running_pid(ctx: &Ctx, pid_file: &str, comm: &str) -> Result<Option<u32>> {
+    if crate::os::not_booted_root(ctx)?.is_some() {
+        return Ok(None);
+    }
     let Some(text) = ctx.read(pid_file)? else {
         return Ok(None);
     };
@@ -24,8 +29,10 @@ pub fn running_pid(ctx: &Ctx, pid_file: &str, comm: &str) -> Result<Option<u32>>
     Ok(running.then_some(pid))
 }
 
+/// Whether systemd runs as init of this root: never in a root that is not the booted system's
+/// (a chroot's bind-mounted /run shows the host's systemd), nor where that cannot be told.
 pub fn systemd_running(ctx: &Ctx) -> bool {
-    ctx.path(SYSTEMD_RUNNING).is_dir()
+    ctx.path(SYSTEMD_RUNNING).is_dir() && matches!(crate::os::not_booted_root(ctx), Ok(None))
 }
 
 /// Whether `unit` is enabled for `target` (its link in /etc/systemd/system/<target>.wants), read
@@ -42,13 +49,27 @@ pub fn unit_enabled(ctx: &Ctx, unit: &str, target: &str) -> Result<bool> {
 
 /// `systemctl <verb> <unit>` (start, stop, enable, disable). `enable`/`disable` also work
 /// without a running systemd (they only edit links).
+/// Any other verb is refused in a root that is not the booted system's (the host's units).
 pub fn systemctl(ctx: &Ctx, verb: &str, unit: &str) -> Result<()> {
+    if !matches!(verb, "enable" | "disable") {
+        refuse_offline(ctx, &format!("systemctl {verb} {unit}"))?;
+    }
     cmd::run(ctx, SYSTEMCTL, &[verb, unit]).map(|_| ())
 }
 
-/// `systemctl restart <unit>`.
+/// `systemctl restart <unit>`; refused in a root that is not the booted system's.
 pub fn restart(ctx: &Ctx, unit: &str) -> Result<()> {
-    cmd::run(ctx, SYSTEMCTL, &["restart", unit]).map(|_| ())
+    systemctl(ctx, "restart", unit)
+}
+
+/// The last line of defence: an action on the running system refused where `/` is not its root.
+pub fn refuse_offline(ctx: &Ctx, action: &str) -> Result<()> {
+    match crate::os::not_booted_root(ctx)? {
+        Some(why) => Err(crate::Error::refused(format!(
+            "not running {action}: {why}; only this root's files are changed"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn names_in(ctx: &Ctx, file: &str) -> Result<Vec<(String, u32)>> {
@@ -115,6 +136,10 @@ mod tests {
         );
         std::fs::create_dir_all(d.path().join("run")).unwrap();
         std::fs::create_dir_all(d.path().join("proc/4242")).unwrap();
+        // a booted root: init's root is this root
+        std::fs::create_dir_all(d.path().join("proc/1")).unwrap();
+        std::os::unix::fs::symlink("../..", d.path().join("proc/1/root")).unwrap();
+        assert_eq!(crate::os::not_booted_root(&ctx).unwrap(), None);
         std::fs::write(d.path().join("run/fapolicyd.pid"), "4242\n").unwrap();
         std::fs::write(d.path().join("proc/4242/comm"), "bash\n").unwrap();
         assert_eq!(
@@ -127,5 +152,26 @@ mod tests {
             running_pid(&ctx, "/run/fapolicyd.pid", "fapolicyd").unwrap(),
             Some(4242)
         );
+        // the same files seen from a chroot (init's root elsewhere) or an offline root (no
+        // /proc/1/root): the daemon is the host's, never this root's; systemctl start refused
+        std::fs::create_dir_all(d.path().join("run/systemd/system")).unwrap();
+        assert!(systemd_running(&ctx));
+        let link = d.path().join("proc/1/root");
+        std::fs::remove_file(&link).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), &link).unwrap();
+        for no_proc in [false, true] {
+            if no_proc {
+                std::fs::remove_file(&link).unwrap();
+            }
+            assert!(crate::os::not_booted_root(&ctx).unwrap().is_some());
+            assert_eq!(
+                running_pid(&ctx, "/run/fapolicyd.pid", "fapolicyd").unwrap(),
+                None
+            );
+            assert!(!systemd_running(&ctx));
+            let e = restart(&ctx, "fapolicyd").unwrap_err().to_string();
+            assert!(e.contains("not running systemctl restart fapolicyd"), "{e}");
+        }
     }
 }

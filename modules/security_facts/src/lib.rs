@@ -290,7 +290,7 @@ fn firewalld(ctx: &Ctx) -> Value {
             .as_deref()
             .map(firewalld_zone::settings::default_zone)
             .unwrap_or_else(|| "public".into());
-        let mut fw = if ctx.sandbox_root().is_none() {
+        let mut fw = if ctx.sandbox_root().is_none() && kit::os::not_booted_root(ctx)?.is_none() {
             firewalld_zone::online::Firewalld::connect()
         } else {
             None

@@ -79,6 +79,12 @@ impl kit::Module for Selinux {
             apply(ctx, &args, &current, &plan, &mut out)?
         };
         report(ctx, &args, &current, &plan, backup_file, &mut out);
+        if let Some(why) = kit::os::not_booted_root(ctx)? {
+            out.warn(format!(
+                "the running SELinux mode was not read nor changed: {why}; the configuration \
+                 takes effect when this root boots"
+            ));
+        }
         Ok(out)
     }
 }
@@ -216,7 +222,7 @@ pub struct Plan {
 /// Read the current state. Reads only.
 pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
     let config_text = ctx.read(configfile)?;
-    let runtime = match ctx.read(ENFORCE)? {
+    let runtime = match enforce_file(ctx)? {
         None => Runtime::Disabled,
         Some(v) => match v.trim() {
             "1" => Runtime::Enforcing,
@@ -565,11 +571,21 @@ pub fn marker_context(file_contexts: &str) -> Option<String> {
         .then(|| format!("system_u:object_r:etc_runtime_t:{level}"))
 }
 
+/// The running mode file, `None` without SELinux in the kernel, and also where `/` is not the
+/// booted system's root: the selinuxfs a chroot sees is the host's, never read or written for
+/// this root (which then has no runtime: only its configuration is managed).
+fn enforce_file(ctx: &Ctx) -> Result<Option<String>> {
+    if kit::os::not_booted_root(ctx)?.is_some() {
+        return Ok(None);
+    }
+    ctx.read(ENFORCE)
+}
+
 fn runtime_now(ctx: &Ctx, plan: &Plan) -> Runtime {
     if ctx.check_mode {
         return plan.runtime_after;
     }
-    match ctx.read(ENFORCE).ok().flatten().as_deref().map(str::trim) {
+    match enforce_file(ctx).ok().flatten().as_deref().map(str::trim) {
         Some("1") => Runtime::Enforcing,
         Some("0") => Runtime::Permissive,
         _ => Runtime::Disabled,
