@@ -571,3 +571,44 @@ fn a_root_without_a_kernel_gets_the_dracut_config_once() {
     assert_eq!(ok(&again)["changed"], false, "{again}");
     assert!(sb.calls("dracut").is_empty());
 }
+
+/// Image mode (bootc): the kernel's initramfs is /usr/lib/modules/<kver>/initramfs.img and /boot
+/// is empty. It is judged and regenerated there, in place (`--regenerate-all` would write /boot),
+/// and a second run changes nothing.
+#[test]
+fn image_mode_initramfs_in_the_kernels_directory() {
+    let k = "5.14.0-427.el9.x86_64";
+    let img = format!("/lib/modules/{k}/initramfs.img");
+    let sb = Sandbox::new();
+    sb.with_crypto_policies()
+        .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
+        .copy(
+            "molecule/image/rootfs/usr/bin/lsinitrd",
+            "/usr/bin/lsinitrd",
+        )
+        .file(
+            "/etc/os-release",
+            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.6\"\n",
+        )
+        .file("/etc/kernel/cmdline", "root=UUID=abc rw\n")
+        .dir(&format!("/lib/modules/{k}"));
+    assert_eq!(sb.tool("/usr/bin/dracut", &["-f", &img, k]).0, 0);
+    sb.clear_calls();
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(sb.calls("dracut"), vec![format!("-f {img} {k}")], "{r}");
+    assert!(
+        sb.tool("/usr/bin/lsinitrd", &["-m", &img])
+            .1
+            .lines()
+            .any(|l| l == "fips"),
+        "the image-mode initramfs carries fips"
+    );
+    assert!(!sb.exists("/boot"), "nothing written to /boot");
+    assert_eq!(r["signals"]["initramfs"], true);
+    sb.clear_calls();
+    let again = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+    assert!(sb.calls("dracut").is_empty());
+}

@@ -174,8 +174,14 @@ fn images(ctx: &Ctx, config: (bool, Option<std::time::SystemTime>)) -> Result<Ve
     let lsinitrd = cmd::exists(ctx, LSINITRD);
     let mut out = Vec::new();
     for kver in kvers {
-        let path = format!("/boot/initramfs-{kver}.img");
-        let Some(img_time) = mtime(&ctx.path(&path)) else {
+        // /boot (package mode), else the kernel's own directory: image mode (bootc) keeps the
+        // initramfs at /usr/lib/modules/<kver>/initramfs.img, /boot is empty in the image
+        let Some((path, img_time)) = [
+            format!("/boot/initramfs-{kver}.img"),
+            format!("{MODULES_DIR}/{kver}/initramfs.img"),
+        ]
+        .into_iter()
+        .find_map(|p| mtime(&ctx.path(&p)).map(|t| (p, t))) else {
             continue;
         };
         let built_after_config = config.0 && config.1.is_some_and(|c| img_time >= c);
@@ -584,6 +590,25 @@ fn on(b: bool) -> &'static str {
     }
 }
 
+/// The dracut runs that regenerate every kernel's initramfs where it is: `--regenerate-all` for
+/// /boot (package mode; also where a kernel has no image yet), each image-mode image in place
+/// (`dracut -f /usr/lib/modules/<kver>/initramfs.img <kver>`: --regenerate-all would write /boot).
+pub fn dracut_runs(c: &Current) -> Vec<Vec<String>> {
+    let in_modules: Vec<&Image> = c
+        .images
+        .iter()
+        .filter(|i| i.path.starts_with(MODULES_DIR))
+        .collect();
+    let mut runs = Vec::new();
+    if in_modules.is_empty() || in_modules.len() < c.images.len() || c.images.len() < c.kernels {
+        runs.push(vec!["-f".to_string(), "--regenerate-all".to_string()]);
+    }
+    for i in in_modules {
+        runs.push(vec!["-f".to_string(), i.path.clone(), i.kver.clone()]);
+    }
+    runs
+}
+
 fn apply(ctx: &Ctx, c: &Current, plan: &Plan) -> Result<()> {
     if plan.steps.contains(&Step::RegenerateInitramfs) && !c.dracut_present {
         return Err(Error::refused(format!(
@@ -603,7 +628,10 @@ fn apply(ctx: &Ctx, c: &Current, plan: &Plan) -> Result<()> {
                 ctx.remove(path, false)?;
             }
             Step::RegenerateInitramfs => {
-                cmd::run(ctx, DRACUT, &["-f", "--regenerate-all"])?;
+                for argv in dracut_runs(c) {
+                    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+                    cmd::run(ctx, DRACUT, &argv)?;
+                }
                 ctx.mark_changed();
             }
             Step::CryptoPolicy(cp) => {
@@ -640,7 +668,12 @@ fn report(ctx: &Ctx, c: &Current, plan: &Plan, out: &mut Outcome) {
                 menu.command()
             )),
             Step::RegenerateInitramfs => done.push(format!(
-                "{would}regenerate the initramfs of every kernel (dracut -f --regenerate-all)"
+                "{would}regenerate the initramfs of every kernel ({})",
+                dracut_runs(c)
+                    .iter()
+                    .map(|a| format!("dracut {}", a.join(" ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             )),
             Step::CryptoPolicy(cp) => {
                 done.push(format!("{would}set the crypto policy {}", cp.policy_after));
