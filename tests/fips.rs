@@ -612,3 +612,62 @@ fn image_mode_initramfs_in_the_kernels_directory() {
     assert_eq!(ok(&again)["changed"], false, "{again}");
     assert!(sb.calls("dracut").is_empty());
 }
+
+/// An image-mode (bootc) image being built, RHEL 10 (where FIPS is supported only from the
+/// first boot): fips=1 goes to a kargs.d file of this module's own, never to /boot; the
+/// initramfs is regenerated in place; the results say it applies at first boot (the build host's
+/// running kernel is not read). Idempotent; disabling removes the file.
+#[test]
+fn image_build_writes_kargs_d_and_applies_at_first_boot() {
+    let k = "6.12.0-55.el10.x86_64";
+    let img = format!("/lib/modules/{k}/initramfs.img");
+    let kargs = "/usr/lib/bootc/kargs.d/40-hardening-fips.toml";
+    let sb = Sandbox::new();
+    sb.with_crypto_policies()
+        .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
+        .copy(
+            "molecule/image/rootfs/usr/bin/lsinitrd",
+            "/usr/bin/lsinitrd",
+        )
+        .file(
+            "/etc/os-release",
+            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"10.0\"\n",
+        )
+        .dir("/usr/lib/bootc/install")
+        // the build host runs FIPS: not this image's kernel
+        .file("/proc/sys/crypto/fips_enabled", "1\n")
+        .dir(&format!("/lib/modules/{k}"));
+    assert_eq!(sb.tool("/usr/bin/dracut", &["-f", &img, k]).0, 0);
+    sb.clear_calls();
+    let r = sb.run("fips", json!({"state": "enabled"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(
+        sb.read(kargs).unwrap(),
+        "# hardening.rhel fips: FIPS mode from the first boot of this image\nkargs = [\"fips=1\"]\n"
+    );
+    assert!(!sb.exists("/boot"), "nothing written to /boot");
+    assert_eq!(sb.calls("dracut"), vec![format!("-f {img} {k}")]);
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "FIPS\n"
+    );
+    assert_eq!(r["applied_at"], "first_boot", "{r}");
+    assert_eq!(r["reboot_required"], false);
+    assert_eq!(
+        r["fips_enabled"], false,
+        "the build host's kernel is not read"
+    );
+    assert_eq!(r["configured"], true);
+    assert!(r["msg"].as_str().unwrap().contains("first boot"), "{r}");
+
+    sb.clear_calls();
+    let again = sb.run("fips", json!({"state": "enabled"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+    assert!(sb.calls("dracut").is_empty() && sb.calls("update-crypto-policies").is_empty());
+
+    let off = sb.run("fips", json!({"state": "disabled", "allow_disable": true}));
+    ok(&off);
+    assert!(!sb.exists(kargs), "{off}");
+    assert_eq!(off["applied_at"], "first_boot");
+}

@@ -21,6 +21,13 @@ pub const SYSTEM_FIPS_TEXT: &str = "# FIPS module installation complete\n";
 pub const UKI_STUB: &str =
     "/sys/firmware/efi/efivars/StubInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
 pub const OSTREE_MARKERS: [&str; 2] = ["/run/ostree-booted", "/ostree"];
+/// bootc's configuration in an image (image mode): kernel arguments come from kargs.d files.
+pub const BOOTC_DIR: &str = "/usr/lib/bootc";
+/// Present on a booted OSTree/bootc system (never in an image being built).
+pub const OSTREE_BOOTED: &str = "/run/ostree-booted";
+pub const KARGS_FILE: &str = "/usr/lib/bootc/kargs.d/40-hardening-fips.toml";
+pub const KARGS_TEXT: &str =
+    "# hardening.rhel fips: FIPS mode from the first boot of this image\nkargs = [\"fips=1\"]\n";
 pub const CRYPTTAB: &str = "/etc/crypttab";
 pub const MOUNTINFO: &str = "/proc/self/mountinfo";
 pub const BY_UUID: &str = "/dev/disk/by-uuid";
@@ -128,6 +135,12 @@ pub struct Current {
     pub boot_separate: bool,
     pub uki: bool,
     pub ostree: bool,
+    /// An image-mode (bootc) image being built: /usr/lib/bootc exists, the system is not a
+    /// booted OSTree deployment, /boot has no entries. Kernel arguments go to a kargs.d file; the running kernel is
+    /// the build host's and says nothing about this image.
+    pub image_mode: bool,
+    /// This module's kargs.d file, if present.
+    pub kargs_file: Option<String>,
     /// LUKS2 devices whose key slots use Argon2 (not FIPS-approved).
     pub argon2_luks: Vec<String>,
     pub warnings: Vec<String>,
@@ -288,6 +301,12 @@ fn argon2_luks(ctx: &Ctx, warnings: &mut Vec<String>) -> Result<Vec<String>> {
 
 pub fn read_current(ctx: &Ctx) -> Result<Current> {
     let mut warnings = Vec::new();
+    let boot = BootConfig::read(ctx)?;
+    // bootc's directory, not booted as OSTree, and no boot entries: a package-mode host with the
+    // bootc package installed still has its /boot/loader/entries
+    let image_mode = ctx.path(BOOTC_DIR).is_dir()
+        && !ctx.path(OSTREE_BOOTED).exists()
+        && boot.entries.is_empty();
     let config = dracut_fips_config(ctx)?;
     let (boot_separate, boot_uuid) = boot_fs(ctx)?;
     let no_defs = crypto_policy::Desired {
@@ -296,7 +315,7 @@ pub fn read_current(ctx: &Ctx) -> Result<Current> {
     };
     Ok(Current {
         os: OsRelease::read(ctx)?,
-        kernel_fips: ctx.read(FIPS_FLAG)?.is_some_and(|v| v.trim() == "1"),
+        kernel_fips: !image_mode && ctx.read(FIPS_FLAG)?.is_some_and(|v| v.trim() == "1"),
         dracut_config: config.0,
         dracut_conf_file: ctx.read(DRACUT_CONF)?,
         images: images(ctx, config)?,
@@ -307,11 +326,13 @@ pub fn read_current(ctx: &Ctx) -> Result<Current> {
             .filter(|k| ctx.path(format!("{MODULES_DIR}/{k}")).is_dir())
             .count(),
         system_fips: ctx.read(SYSTEM_FIPS)?,
-        boot: BootConfig::read(ctx)?,
+        boot,
         boot_uuid,
         boot_separate,
         uki: ctx.path(UKI_STUB).exists(),
         ostree: OSTREE_MARKERS.iter().any(|m| ctx.path(m).exists()),
+        image_mode,
+        kargs_file: ctx.read(KARGS_FILE)?,
         argon2_luks: argon2_luks(ctx, &mut warnings)?,
         crypto: crypto_policy::read_current(ctx, &no_defs, false)?,
         dracut_present: cmd::exists(ctx, DRACUT),
@@ -377,7 +398,11 @@ pub fn signals(c: &Current) -> Signals {
             !c.images.is_empty() && c.images.iter().all(|i| i.has_fips)
         },
         crypto_policy: c.crypto.state_current.as_deref().is_some_and(base_is_fips),
-        boot_args: c.boot.configured(&fips1()),
+        boot_args: if c.image_mode {
+            c.kargs_file.as_deref() == Some(KARGS_TEXT)
+        } else {
+            c.boot.configured(&fips1())
+        },
     }
 }
 
@@ -407,7 +432,8 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
     let now = signals(c);
     let major = c.os.rhel_major();
 
-    if enable && major.is_some_and(|m| m >= 10) {
+    // (an image is FIPS from its first boot, which is how RHEL 10 supports it)
+    if enable && major.is_some_and(|m| m >= 10) && !c.image_mode {
         if now.kernel && now.initramfs && now.crypto_policy {
             return Ok(Plan {
                 steps: Vec::new(),
@@ -434,7 +460,7 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
     }
     // Refusals stop changes; on a system already configured they are warnings.
     let mut refusals = Vec::new();
-    if enable && args.boot_config && (c.uki || c.ostree) {
+    if enable && args.boot_config && !c.image_mode && (c.uki || c.ostree) {
         refusals.push(format!(
             "this system boots {}: its kernel command line is not edited through boot entries, so the \
              boot part of FIPS mode cannot be configured here; set boot_config: false and add fips=1 \
@@ -524,7 +550,23 @@ pub fn plan(c: &Current, args: &Args) -> Result<Plan> {
         steps.push(Step::CryptoPolicy(Box::new(cp)));
     }
     let mut boots_fips = now.boot_args;
-    if args.boot_config {
+    if args.boot_config && c.image_mode {
+        // image mode: bootc applies kargs.d at installation and upgrades; /boot is not the image's
+        match (enable, &c.kargs_file) {
+            (true, f) if f.as_deref() != Some(KARGS_TEXT) => steps.push(Step::WriteFile {
+                path: KARGS_FILE.into(),
+                before: f.clone(),
+                after: KARGS_TEXT.into(),
+            }),
+            (false, Some(before)) => steps.push(Step::RemoveFile {
+                path: KARGS_FILE.into(),
+                before: before.clone(),
+            }),
+            _ => {}
+        }
+        boots_fips = enable;
+        after.boot_args = enable;
+    } else if args.boot_config {
         for ch in c.boot.plan(&edit)? {
             steps.push(Step::WriteFile {
                 path: ch.path,
@@ -689,7 +731,8 @@ fn report(ctx: &Ctx, c: &Current, plan: &Plan, out: &mut Outcome) {
     let after = plan.after;
     // the kernel turns FIPS on or off only by booting with(out) fips=1
     let configured = after.boot_args && after.initramfs && after.crypto_policy;
-    let reboot_required = c.kernel_fips != plan.boots_fips;
+    // an image being built has no running kernel of its own: it all applies at its first boot
+    let reboot_required = !c.image_mode && c.kernel_fips != plan.boots_fips;
     let consistent = after.kernel == after.initramfs && after.initramfs == after.crypto_policy;
     out.changed = !plan.steps.is_empty();
     let mut msg = if done.is_empty() {
@@ -701,6 +744,12 @@ fn report(ctx: &Ctx, c: &Current, plan: &Plan, out: &mut Outcome) {
         msg.push(format!(
             "no kernel installed (nothing in {MODULES_DIR}): the initramfs of a kernel installed \
              later carries the fips module by the dracut configuration"
+        ));
+    }
+    if c.image_mode {
+        msg.push(format!(
+            "image mode (bootc, {BOOTC_DIR}): FIPS mode {} from the image's first boot",
+            on(plan.boots_fips)
         ));
     }
     if reboot_required {
@@ -717,6 +766,16 @@ fn report(ctx: &Ctx, c: &Current, plan: &Plan, out: &mut Outcome) {
     out.set("configured", configured);
     out.set("consistent", consistent);
     out.set("reboot_required", reboot_required);
+    out.set(
+        "applied_at",
+        if c.image_mode {
+            "first_boot"
+        } else if reboot_required {
+            "next_boot"
+        } else {
+            "now"
+        },
+    );
     out.set("signals", after);
     out.set("steps", done);
 }
