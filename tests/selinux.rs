@@ -608,3 +608,70 @@ fn chroot_and_offline_roots_never_touch_the_running_mode() {
         assert_eq!(sb.read("/sys/fs/selinux/enforce").unwrap(), "1");
     }
 }
+
+/// An image-mode (bootc) image being built, RHEL 9: the build host's selinuxfs is not read (nor
+/// switched), no relabel marker is made, `selinux=0` goes to a kargs.d file of this module's
+/// own when disabling and goes again when enabling; results say first boot. Another kargs.d
+/// file passing enforcing=0 makes enabling refuse, naming it, with nothing changed.
+#[test]
+fn image_build_uses_kargs_d_and_applies_at_first_boot() {
+    let kargs = "/usr/lib/bootc/kargs.d/40-hardening-selinux.toml";
+    let sb = host(RHEL9, Some("1"));
+    sb.file(
+        "/etc/os-release",
+        "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.6\"\n",
+    )
+    .dir("/usr/lib/bootc/install");
+    let r = sb.run("selinux", json!({"state": "disabled"}));
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(
+        sb.read(kargs).unwrap(),
+        "# hardening.rhel selinux: SELinux disabled from the first boot of this image\nkargs = [\"selinux=0\"]\n"
+    );
+    assert_eq!(
+        sb.read("/sys/fs/selinux/enforce").unwrap(),
+        "1",
+        "the build host's mode"
+    );
+    assert_eq!(r["applied_at"], "first_boot", "{r}");
+    assert_eq!(r["reboot_required"], false);
+    assert!(r["msg"].as_str().unwrap().contains("first boot"), "{r}");
+    let again = sb.run("selinux", json!({"state": "disabled"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+
+    let on = sb.run("selinux", json!({"state": "enforcing"}));
+    ok(&on);
+    assert!(!sb.exists(kargs), "{on}");
+    assert!(
+        !sb.exists("/.autorelabel"),
+        "an image's labels come from its build"
+    );
+    assert_eq!(sb.read("/sys/fs/selinux/enforce").unwrap(), "1");
+    assert_eq!(on["reboot_required"], false);
+    let again = sb.run("selinux", json!({"state": "enforcing"}));
+    assert_eq!(ok(&again)["changed"], false, "{again}");
+
+    // someone else's kargs.d file keeps SELinux permissive at boot: refused, nothing changed
+    sb.file(
+        "/usr/lib/bootc/kargs.d/10-debug.toml",
+        "# debugging\nkargs = [\"console=ttyS0\", \"enforcing=0\"]\n",
+    );
+    sb.file(
+        "/etc/selinux/config",
+        RHEL9
+            .replace("SELINUX=enforcing", "SELINUX=permissive")
+            .as_str(),
+    );
+    let snap = sb.snapshot();
+    let r = sb.run("selinux", json!({"state": "enforcing"}));
+    assert_eq!(r["failed"], true, "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("10-debug.toml (enforcing=0)"),
+        "{r}"
+    );
+    sb.assert_unchanged(&snap);
+}

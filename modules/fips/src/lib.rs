@@ -21,10 +21,7 @@ pub const SYSTEM_FIPS_TEXT: &str = "# FIPS module installation complete\n";
 pub const UKI_STUB: &str =
     "/sys/firmware/efi/efivars/StubInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
 pub const OSTREE_MARKERS: [&str; 2] = ["/run/ostree-booted", "/ostree"];
-/// bootc's configuration in an image (image mode): kernel arguments come from kargs.d files.
-pub const BOOTC_DIR: &str = "/usr/lib/bootc";
-/// Present on a booted OSTree/bootc system (never in an image being built).
-pub const OSTREE_BOOTED: &str = "/run/ostree-booted";
+pub use kit::kernel_args::BOOTC_DIR;
 pub const KARGS_FILE: &str = "/usr/lib/bootc/kargs.d/40-hardening-fips.toml";
 pub const KARGS_TEXT: &str =
     "# hardening.rhel fips: FIPS mode from the first boot of this image\nkargs = [\"fips=1\"]\n";
@@ -304,9 +301,7 @@ pub fn read_current(ctx: &Ctx) -> Result<Current> {
     let boot = BootConfig::read(ctx)?;
     // bootc's directory, not booted as OSTree, and no boot entries: a package-mode host with the
     // bootc package installed still has its /boot/loader/entries
-    let image_mode = ctx.path(BOOTC_DIR).is_dir()
-        && !ctx.path(OSTREE_BOOTED).exists()
-        && boot.entries.is_empty();
+    let image_mode = kit::kernel_args::image_build(ctx, &boot);
     let config = dracut_fips_config(ctx)?;
     let (boot_separate, boot_uuid) = boot_fs(ctx)?;
     let no_defs = crypto_policy::Desired {

@@ -490,9 +490,85 @@ pub fn regenerate_menu(ctx: &Ctx, menu: &Menu, edit: &ArgEdit) -> Result<()> {
     Ok(())
 }
 
+/// bootc's directory in an image (image mode): kernel arguments come from kargs.d files.
+pub const BOOTC_DIR: &str = "/usr/lib/bootc";
+/// The kargs.d directory bootc reads (`kargs = ["…"]` TOML files) at installation and upgrade.
+pub const KARGS_D: &str = "/usr/lib/bootc/kargs.d";
+/// Present on a booted OSTree/bootc system, never in an image being built.
+pub const OSTREE_BOOTED: &str = "/run/ostree-booted";
+
+/// An image-mode (bootc) image being built: bootc's directory, not a booted OSTree deployment,
+/// and no boot entries (a package-mode host with the bootc package still has its own).
+pub fn image_build(ctx: &Ctx, boot: &BootConfig) -> bool {
+    ctx.path(BOOTC_DIR).is_dir() && !ctx.path(OSTREE_BOOTED).exists() && boot.entries.is_empty()
+}
+
+/// The kargs.d files other than `ours` that pass any of `args`, as "<path> (<arg>)": a quoted
+/// `"arg"` outside comment lines. Unreadable files are errors, never "no argument".
+pub fn kargs_d_others_with(ctx: &Ctx, ours: &str, args: &[&str]) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for name in ctx.list(KARGS_D)?.unwrap_or_default() {
+        let path = format!("{KARGS_D}/{name}");
+        if path == ours || !name.ends_with(".toml") {
+            continue;
+        }
+        let text = ctx.read(&path)?.unwrap_or_default();
+        for a in args {
+            let quoted = [format!("\"{a}\""), format!("'{a}'")];
+            if text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .any(|l| quoted.iter().any(|q| l.contains(q.as_str())))
+            {
+                found.push(format!("{path} ({a})"));
+            }
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kargs_d_files_passing_an_argument() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = Ctx::sandbox(d.path(), false, false);
+        assert!(
+            !image_build(&ctx, &BootConfig::default()),
+            "no /usr/lib/bootc"
+        );
+        let dir = d.path().join("usr/lib/bootc/kargs.d");
+        std::fs::create_dir_all(&dir).unwrap();
+        let w = |n: &str, t: &str| std::fs::write(dir.join(n), t).unwrap();
+        w(
+            "10-a.toml",
+            "# \"enforcing=0\" was here\nkargs = [\"quiet\"]\n",
+        );
+        w(
+            "20-b.toml",
+            "kargs = [\n  \"console=ttyS0\",\n  'enforcing=0',\n]\n",
+        );
+        w("30-c.conf", "kargs = [\"selinux=0\"]\n");
+        w("40-ours.toml", "kargs = [\"selinux=0\"]\n");
+        w("50-d.toml", "kargs = [\"enforcing=01\", \"selinux=0\"]\n");
+        let ours = format!("{KARGS_D}/40-ours.toml");
+        assert_eq!(
+            kargs_d_others_with(&ctx, &ours, &["selinux=0", "enforcing=0"]).unwrap(),
+            vec![
+                format!("{KARGS_D}/20-b.toml (enforcing=0)"),
+                format!("{KARGS_D}/50-d.toml (selinux=0)"),
+            ]
+        );
+        assert!(image_build(&ctx, &BootConfig::default()));
+        std::fs::create_dir_all(d.path().join("run")).unwrap();
+        std::fs::write(d.path().join("run/ostree-booted"), "").unwrap();
+        assert!(
+            !image_build(&ctx, &BootConfig::default()),
+            "a booted deployment"
+        );
+    }
 
     fn e(add: &[&str], remove: &[&str]) -> ArgEdit {
         ArgEdit {

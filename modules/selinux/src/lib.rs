@@ -21,6 +21,10 @@ use kit::{Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
 use serde::Deserialize;
 
 pub const ENFORCE: &str = "/sys/fs/selinux/enforce";
+/// Image mode: this module's kargs.d file (`selinux=0` on RHEL 9 and later when disabled).
+pub const KARGS_FILE: &str = "/usr/lib/bootc/kargs.d/40-hardening-selinux.toml";
+pub const KARGS_DISABLED: &str =
+    "# hardening.rhel selinux: SELinux disabled from the first boot of this image\nkargs = [\"selinux=0\"]\n";
 pub const AUTORELABEL: &str = "/.autorelabel";
 /// The boot note (see [`kit::boot`]) holding the policy type loaded in this boot.
 pub const LOADED_NOTE: &str = "selinux-loaded-policy";
@@ -146,6 +150,14 @@ pub struct Current {
     pub can_label: bool,
     pub boot: BootConfig,
     pub os: OsRelease,
+    /// An image-mode (bootc) image being built ([`kit::kernel_args::image_build`]): no runtime
+    /// of its own (the build host's selinuxfs is not read), no relabel marker (the image's
+    /// labels come from its build), kernel arguments through a kargs.d file.
+    pub image_mode: bool,
+    /// This module's kargs.d file, if present.
+    pub kargs_file: Option<String>,
+    /// Other kargs.d files passing selinux=0 or enforcing=0.
+    pub kargs_others: Vec<String>,
 }
 
 impl Current {
@@ -203,6 +215,11 @@ pub enum Step {
     BootArgs(Vec<FileChange>),
     /// No BLS entries: the GRUB menu generated from /etc/default/grub is generated again.
     RegenerateMenu(Menu),
+    /// Image mode: this module's kargs.d file written (Some) or removed (None).
+    KargsFile {
+        before: Option<String>,
+        after: Option<String>,
+    },
 }
 
 /// The plan and the state it leads to.
@@ -222,7 +239,9 @@ pub struct Plan {
 /// Read the current state. Reads only.
 pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
     let config_text = ctx.read(configfile)?;
-    let runtime = match enforce_file(ctx)? {
+    let boot = BootConfig::read(ctx)?;
+    let image_mode = kit::kernel_args::image_build(ctx, &boot);
+    let runtime = match if image_mode { None } else { enforce_file(ctx)? } {
         None => Runtime::Disabled,
         Some(v) => match v.trim() {
             "1" => Runtime::Enforcing,
@@ -263,8 +282,19 @@ pub fn read_current(ctx: &Ctx, configfile: &str) -> Result<Current> {
         autorelabel_label,
         marker_contexts: Vec::new(),
         can_label: false,
-        boot: BootConfig::read(ctx)?,
+        boot,
         os: OsRelease::read(ctx)?,
+        image_mode,
+        kargs_file: if image_mode {
+            ctx.read(KARGS_FILE)?
+        } else {
+            None
+        },
+        kargs_others: if image_mode {
+            kit::kernel_args::kargs_d_others_with(ctx, KARGS_FILE, &["selinux=0", "enforcing=0"])?
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -377,6 +407,7 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
     // A relabel is needed when SELinux comes back after running disabled (files made meanwhile
     // carry no label), or when the loaded policy type is replaced.
     let relabel_needed = desired.state.enabled()
+        && !current.image_mode
         && (current.runtime == Runtime::Disabled
             || loaded.as_deref() != Some(policy_after.as_str()));
     let mut autorelabel_pending = current.autorelabel_pending;
@@ -390,6 +421,7 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
     // real-kernel guest) and the relabel silently does not happen. Give it the policy's label.
     if desired.state.enabled()
         && desired.autorelabel
+        && !current.image_mode
         && current.runtime == Runtime::Disabled
         && autorelabel_pending
     {
@@ -417,7 +449,28 @@ pub fn plan(current: &Current, desired: &Desired) -> Result<Plan> {
         }
     }
 
-    if desired.kernel_args {
+    if desired.kernel_args && current.image_mode {
+        // bootc applies kargs.d at installation and upgrade; arguments can only be added there
+        let edit = kernel_edit(desired.state, &current.os);
+        if !edit.remove.is_empty() && !current.kargs_others.is_empty() {
+            return Err(Error::refused(format!(
+                "kargs.d file(s) of this image pass {}: SELinux would stay off or permissive at \
+                 boot; remove those arguments from them first; nothing was changed",
+                current.kargs_others.join(", ")
+            )));
+        }
+        let want = edit
+            .add
+            .iter()
+            .any(|a| a == "selinux=0")
+            .then_some(KARGS_DISABLED);
+        if current.kargs_file.as_deref() != want {
+            steps.push(Step::KargsFile {
+                before: current.kargs_file.clone(),
+                after: want.map(String::from),
+            });
+        }
+    } else if desired.kernel_args {
         let edit = kernel_edit(desired.state, &current.os);
         if !edit.is_empty() {
             let changes = current.boot.plan(&edit)?;
@@ -503,6 +556,19 @@ fn apply(
                 let edit = kernel_edit(plan.state, &current.os);
                 kit::kernel_args::regenerate_menu(ctx, menu, &edit)?;
             }
+            Step::KargsFile { after, .. } => match after {
+                Some(text) => {
+                    kit::fs::create_dirs(&ctx.path(kit::kernel_args::KARGS_D), 0o755)?;
+                    ctx.write(
+                        KARGS_FILE,
+                        text.as_bytes(),
+                        kit::fs::WriteOptions::default(),
+                    )?;
+                }
+                None => {
+                    ctx.remove(KARGS_FILE, false)?;
+                }
+            },
             Step::CreateAutorelabel => {
                 ctx.write(
                     AUTORELABEL,
@@ -600,8 +666,14 @@ fn report(
     backup_file: Option<String>,
     out: &mut Outcome,
 ) {
-    let runtime = runtime_now(ctx, plan);
-    let reboot_required = plan.reboot_required || runtime != plan.runtime_after;
+    let runtime = if current.image_mode {
+        plan.runtime_after
+    } else {
+        runtime_now(ctx, plan)
+    };
+    // an image being built has no running kernel of its own: it all applies at its first boot
+    let reboot_required =
+        !current.image_mode && (plan.reboot_required || runtime != plan.runtime_after);
     let would = if ctx.check_mode { "would be " } else { "" };
     let mut said = Vec::new();
     for step in &plan.steps {
@@ -638,6 +710,18 @@ fn report(
                 });
             }
             Step::LoadedNote(_) => {}
+            Step::KargsFile { before, after } => {
+                said.push(format!(
+                    "{KARGS_FILE} {would}{}",
+                    if after.is_some() {
+                        "written"
+                    } else {
+                        "removed"
+                    }
+                ));
+                out.diff
+                    .push(Diff::file(KARGS_FILE, before.as_deref(), after.as_deref()));
+            }
             Step::RegenerateMenu(menu) => {
                 said.push(format!("boot menu {would}regenerated ({})", menu.command()));
             }
@@ -661,7 +745,12 @@ fn report(
             }
         }
     }
-    if current.runtime == Runtime::Disabled && plan.state.enabled() {
+    if current.image_mode {
+        said.push(format!(
+            "image mode (bootc): SELinux {} from the image's first boot",
+            plan.state
+        ));
+    } else if current.runtime == Runtime::Disabled && plan.state.enabled() {
         said.push("SELinux is disabled in the running kernel (no selinuxfs): the mode takes effect at the next boot".into());
     }
     if reboot_required {
@@ -681,6 +770,16 @@ fn report(
     out.set("runtime_state", runtime.as_mode().as_str());
     out.set("configfile", &args.configfile);
     out.set("reboot_required", reboot_required);
+    out.set(
+        "applied_at",
+        if current.image_mode {
+            "first_boot"
+        } else if reboot_required {
+            "next_boot"
+        } else {
+            "now"
+        },
+    );
     out.set("autorelabel", plan.autorelabel_pending);
     if let Some(b) = backup_file {
         out.set("backup_file", b);
@@ -704,6 +803,9 @@ mod tests {
             can_label: true,
             boot: BootConfig::default(),
             os: OsRelease::default(),
+            image_mode: false,
+            kargs_file: None,
+            kargs_others: Vec::new(),
         }
     }
 
