@@ -108,9 +108,43 @@ fn check_options(module: &str, at: &str, spec: &[Param], options: &Value) {
     }
 }
 
+/// Every `description` and `notes` is text: a string or a list of strings. A plain YAML item
+/// with a `: ` in it (`- a chroot: C(...)`) is a mapping, which ansible-doc refuses
+/// ("expected string or bytes-like object").
+fn check_text(module: &str, at: &str, v: &Value, names: bool) {
+    let Some(map) = v.as_mapping() else {
+        if let Some(seq) = v.as_sequence() {
+            for (i, x) in seq.iter().enumerate() {
+                check_text(module, &format!("{at}[{i}]"), x, false);
+            }
+        }
+        return;
+    };
+    for (k, val) in map {
+        let key = k.as_str().unwrap_or_default();
+        let here = format!("{at}.{key}");
+        if !names && (key == "description" || key == "notes") {
+            let ok = val.is_string()
+                || val
+                    .as_sequence()
+                    .is_some_and(|s| s.iter().all(Value::is_string));
+            assert!(
+                ok,
+                "{module}: {here} must be text (a string or a list of strings): {val:?}"
+            );
+            continue;
+        }
+        // the keys of options, suboptions, contains and RETURN are names, not doc fields
+        let holds_names = matches!(key, "options" | "suboptions" | "contains");
+        check_text(module, &here, val, !names && holds_names);
+    }
+}
+
 fn check<M: Module>() {
     let d = doc(M::NAME);
     let documentation = &d["DOCUMENTATION"];
+    check_text(M::NAME, "DOCUMENTATION", documentation, false);
+    check_text(M::NAME, "RETURN", &d["RETURN"], true);
     assert_eq!(documentation["module"].as_str(), Some(M::NAME));
     assert!(documentation["short_description"].is_string());
     check_options(M::NAME, "", M::SPEC, &documentation["options"]);
