@@ -122,7 +122,7 @@ pub struct Current {
     /// The content of this module's own dracut file, if present.
     pub dracut_conf_file: Option<String>,
     pub images: Vec<Image>,
-    /// The kernels installed (the directories of /lib/modules). None: a root without a kernel
+    /// The kernels installed (the directories of /lib/modules); 0 in a root without a kernel
     /// (a container image, a root being built), where no initramfs exists to regenerate.
     pub kernels: usize,
     pub system_fips: Option<String>,
@@ -179,8 +179,15 @@ fn dracut_fips_config(ctx: &Ctx) -> Result<(bool, Option<std::time::SystemTime>)
 
 /// Initramfs images of the installed kernels. An image built after the dracut configuration
 /// that adds fips carries it; otherwise `lsinitrd -m` (read-only) is asked.
-fn images(ctx: &Ctx, config: (bool, Option<std::time::SystemTime>)) -> Result<Vec<Image>> {
-    let kvers: Vec<String> = ctx.list(MODULES_DIR)?.unwrap_or_default();
+/// Also returns how many kernels are installed (the directories of /lib/modules).
+fn images(ctx: &Ctx, config: (bool, Option<std::time::SystemTime>)) -> Result<(Vec<Image>, usize)> {
+    let kvers: Vec<String> = ctx
+        .list(MODULES_DIR)?
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| ctx.path(format!("{MODULES_DIR}/{k}")).is_dir())
+        .collect();
+    let kernels = kvers.len();
     let lsinitrd = cmd::exists(ctx, LSINITRD);
     let mut out = Vec::new();
     for kver in kvers {
@@ -207,7 +214,7 @@ fn images(ctx: &Ctx, config: (bool, Option<std::time::SystemTime>)) -> Result<Ve
             has_fips,
         });
     }
-    Ok(out)
+    Ok((out, kernels))
 }
 
 /// `boot=UUID=…` is needed when /boot is its own file system (fips-mode-setup step 8).
@@ -303,6 +310,7 @@ pub fn read_current(ctx: &Ctx) -> Result<Current> {
     // bootc package installed still has its /boot/loader/entries
     let image_mode = kit::kernel_args::image_build(ctx, &boot);
     let config = dracut_fips_config(ctx)?;
+    let (images, kernels) = images(ctx, config)?;
     let (boot_separate, boot_uuid) = boot_fs(ctx)?;
     let no_defs = crypto_policy::Desired {
         policy: None,
@@ -313,13 +321,8 @@ pub fn read_current(ctx: &Ctx) -> Result<Current> {
         kernel_fips: !image_mode && ctx.read(FIPS_FLAG)?.is_some_and(|v| v.trim() == "1"),
         dracut_config: config.0,
         dracut_conf_file: ctx.read(DRACUT_CONF)?,
-        images: images(ctx, config)?,
-        kernels: ctx
-            .list(MODULES_DIR)?
-            .unwrap_or_default()
-            .iter()
-            .filter(|k| ctx.path(format!("{MODULES_DIR}/{k}")).is_dir())
-            .count(),
+        images,
+        kernels,
         system_fips: ctx.read(SYSTEM_FIPS)?,
         boot,
         boot_uuid,
@@ -763,13 +766,7 @@ fn report(ctx: &Ctx, c: &Current, plan: &Plan, out: &mut Outcome) {
     out.set("reboot_required", reboot_required);
     out.set(
         "applied_at",
-        if c.image_mode {
-            "first_boot"
-        } else if reboot_required {
-            "next_boot"
-        } else {
-            "now"
-        },
+        kit::kernel_args::applied_at(c.image_mode, reboot_required),
     );
     out.set("signals", after);
     out.set("steps", done);

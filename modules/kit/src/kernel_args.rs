@@ -503,6 +503,16 @@ pub fn image_build(ctx: &Ctx, boot: &BootConfig) -> bool {
     ctx.path(BOOTC_DIR).is_dir() && !ctx.path(OSTREE_BOOTED).exists() && boot.entries.is_empty()
 }
 
+/// When a boot-time setting takes effect, the `applied_at` of the results: `first_boot` (an
+/// image being built), `next_boot` (a reboot is required) or `now`.
+pub fn applied_at(image_build: bool, reboot_required: bool) -> &'static str {
+    match (image_build, reboot_required) {
+        (true, _) => "first_boot",
+        (false, true) => "next_boot",
+        (false, false) => "now",
+    }
+}
+
 /// The kargs.d files other than `ours` that pass any of `args`, as "<path> (<arg>)": a quoted
 /// `"arg"` outside comment lines. Unreadable files are errors, never "no argument".
 pub fn kargs_d_others_with(ctx: &Ctx, ours: &str, args: &[&str]) -> Result<Vec<String>> {

@@ -772,13 +772,7 @@ fn report(
     out.set("reboot_required", reboot_required);
     out.set(
         "applied_at",
-        if current.image_mode {
-            "first_boot"
-        } else if reboot_required {
-            "next_boot"
-        } else {
-            "now"
-        },
+        kit::kernel_args::applied_at(current.image_mode, reboot_required),
     );
     out.set("autorelabel", plan.autorelabel_pending);
     if let Some(b) = backup_file {
