@@ -533,11 +533,9 @@ fn lockout_fips_with_only_ed25519_keys_or_host_keys_is_refused() {
     assert_eq!(r["lockout_check"], "passed");
 }
 
-/// A root without a kernel (a container image, a root being built): the dracut configuration is
-/// what a kernel installed later gets; nothing to regenerate, and a second run changes nothing
-/// (it used to plan `dracut -f --regenerate-all` on every run).
-#[test]
-fn a_root_without_a_kernel_gets_the_dracut_config_once() {
+/// A RHEL root of `version` with no boot entries (a container image, an image being built): the
+/// crypto-policies layout and the dracut and lsinitrd stand-ins.
+fn bare_root(version: &str) -> Sandbox {
     let sb = Sandbox::new();
     sb.with_crypto_policies()
         .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
@@ -547,9 +545,18 @@ fn a_root_without_a_kernel_gets_the_dracut_config_once() {
         )
         .file(
             "/etc/os-release",
-            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.4\"\n",
-        )
-        .file("/etc/kernel/cmdline", "root=/dev/mapper/rhel-root ro\n")
+            &format!("NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"{version}\"\n"),
+        );
+    sb
+}
+
+/// A root without a kernel (a container image, a root being built): the dracut configuration is
+/// what a kernel installed later gets; nothing to regenerate, and a second run changes nothing
+/// (it used to plan `dracut -f --regenerate-all` on every run).
+#[test]
+fn a_root_without_a_kernel_gets_the_dracut_config_once() {
+    let sb = bare_root("9.4");
+    sb.file("/etc/kernel/cmdline", "root=/dev/mapper/rhel-root ro\n")
         .dir("/lib/modules");
     let r = sb.run("fips", json!({"state": "enabled"}));
     ok(&r);
@@ -579,18 +586,8 @@ fn a_root_without_a_kernel_gets_the_dracut_config_once() {
 fn image_mode_initramfs_in_the_kernels_directory() {
     let k = "5.14.0-427.el9.x86_64";
     let img = format!("/lib/modules/{k}/initramfs.img");
-    let sb = Sandbox::new();
-    sb.with_crypto_policies()
-        .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
-        .copy(
-            "molecule/image/rootfs/usr/bin/lsinitrd",
-            "/usr/bin/lsinitrd",
-        )
-        .file(
-            "/etc/os-release",
-            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.6\"\n",
-        )
-        .file("/etc/kernel/cmdline", "root=UUID=abc rw\n")
+    let sb = bare_root("9.6");
+    sb.file("/etc/kernel/cmdline", "root=UUID=abc rw\n")
         .dir(&format!("/lib/modules/{k}"));
     assert_eq!(sb.tool("/usr/bin/dracut", &["-f", &img, k]).0, 0);
     sb.clear_calls();
@@ -622,18 +619,8 @@ fn image_build_writes_kargs_d_and_applies_at_first_boot() {
     let k = "6.12.0-55.el10.x86_64";
     let img = format!("/lib/modules/{k}/initramfs.img");
     let kargs = "/usr/lib/bootc/kargs.d/40-hardening-fips.toml";
-    let sb = Sandbox::new();
-    sb.with_crypto_policies()
-        .copy("molecule/image/rootfs/usr/bin/dracut", "/usr/bin/dracut")
-        .copy(
-            "molecule/image/rootfs/usr/bin/lsinitrd",
-            "/usr/bin/lsinitrd",
-        )
-        .file(
-            "/etc/os-release",
-            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"10.0\"\n",
-        )
-        .dir("/usr/lib/bootc/install")
+    let sb = bare_root("10.0");
+    sb.dir("/usr/lib/bootc/install")
         // the build host runs FIPS: not this image's kernel
         .file("/proc/sys/crypto/fips_enabled", "1\n")
         .dir(&format!("/lib/modules/{k}"));
