@@ -562,3 +562,18 @@ fn lockout_a_custom_policy_of_the_same_task_is_judged_as_written() {
         "nothing written"
     );
 }
+
+/// `applied_at`: a policy change waits for the next boot on a host, for the first boot in an
+/// image being built (bootc's directory, no boot entries).
+#[test]
+fn applied_at_next_boot_or_first_boot() {
+    let sb = host(false);
+    let r = sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"}));
+    ok(&r);
+    assert_eq!(r["applied_at"], "next_boot", "{r}");
+    let sb = host(false);
+    sb.dir("/usr/lib/bootc/kargs.d");
+    let r = sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"}));
+    ok(&r);
+    assert_eq!(r["applied_at"], "first_boot", "{r}");
+}

@@ -439,19 +439,10 @@ fn trust_version3_files_keep_plain_paths_and_bad_input_fails() {
     sb.assert_unchanged(&before);
 }
 
-/// A systemctl stand-in for the sandbox: logs its arguments, makes `enable` links.
-const SYSTEMCTL: &str = "#!/bin/sh\n# test stand-in for systemctl: logs calls, enable/disable edit the wants link\nroot=$HARDENING_RHEL_SANDBOX\necho \"$*\" >> \"$root/var/log/systemctl.calls\"\nw=\"$root/etc/systemd/system/multi-user.target.wants\"\ncase $1 in\n  enable) mkdir -p \"$w\"; ln -sf /usr/lib/systemd/system/$2 \"$w/$2\" ;;\n  disable) rm -f \"$w/$2\" ;;\nesac\n";
-
 #[test]
 fn config_service_started_and_enabled_without_python_service_module() {
-    use std::os::unix::fs::PermissionsExt;
     let sb = host();
-    sb.file("/usr/bin/systemctl", SYSTEMCTL).dir("/var/log");
-    std::fs::set_permissions(
-        sb.path("/usr/bin/systemctl"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    sb.with_systemctl();
     let args = json!({"settings": {"permissive": false}, "service": "started", "enabled": true});
     // without systemd as init: enabled (links), not started, and said so
     let r = sb.run("fapolicyd_config", args.clone());
@@ -654,19 +645,12 @@ fn lockout_the_cached_binary_is_judged_by_its_trust() {
 /// settings change neither restarts nor starts anything; `enable` (links) still works.
 #[test]
 fn config_in_a_chroot_never_restarts_or_starts_the_hosts_daemon() {
-    use std::os::unix::fs::PermissionsExt;
     let host_root = tempfile::tempdir().unwrap();
     let sb = host();
-    sb.file("/usr/bin/systemctl", SYSTEMCTL)
-        .dir("/var/log")
+    sb.with_systemctl()
         .dir("/run/systemd/system")
         .file("/run/fapolicyd.pid", "4242\n")
         .file("/proc/4242/comm", "fapolicyd\n");
-    std::fs::set_permissions(
-        sb.path("/usr/bin/systemctl"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
     sb.chroot(Some(host_root.path()));
     let r = sb.run(
         "fapolicyd_config",
@@ -677,4 +661,35 @@ fn config_in_a_chroot_never_restarts_or_starts_the_hosts_daemon() {
     assert_eq!(r["restarted"], false, "{r}");
     assert_eq!(r["daemon_running"], false, "{r}");
     assert_eq!(sb.calls("systemctl"), vec!["enable fapolicyd.service"]);
+}
+
+/// `applied_at` of the fapolicyd modules: no daemon here → when it starts; an image being built
+/// (bootc's directory, no boot entries) → its first boot.
+#[test]
+fn applied_at_service_start_or_first_boot() {
+    let sb = host();
+    let rules = json!({"name": "80-myapp", "rules": ["allow perm=execute all : trust=1"]});
+    sb.file("/opt/myapp/tool", "#!/bin/true\n");
+    let trust = json!({"trust_file": "myapp", "paths": ["/opt/myapp"]});
+    let config = json!({"settings": {"permissive": false}});
+    for (module, args) in [
+        ("fapolicyd_rules", &rules),
+        ("fapolicyd_trust", &trust),
+        ("fapolicyd_config", &config),
+    ] {
+        let r = sb.run(module, args.clone());
+        assert!(r.get("failed").is_none(), "{module}: {r}");
+        assert_eq!(r["applied_at"], "service_start", "{module}: {r}");
+    }
+    sb.dir("/usr/lib/bootc/kargs.d");
+    for (module, args) in [
+        ("fapolicyd_rules", &rules),
+        ("fapolicyd_trust", &trust),
+        ("fapolicyd_config", &config),
+    ] {
+        let r = sb.run(module, args.clone());
+        assert!(r.get("failed").is_none(), "{module}: {r}");
+        assert_eq!(r["changed"], false, "{module}: {r}");
+        assert_eq!(r["applied_at"], "first_boot", "{module}: {r}");
+    }
 }

@@ -377,3 +377,53 @@ fn lockout_sshd_on_a_non_standard_port_and_a_default_switch_to_drop() {
         "{r}"
     );
 }
+
+/// `enabled` edits firewalld.service's wants link with `systemctl enable` (offline: a stopped
+/// daemon, a chroot, an image build), never starts it, and is idempotent; `applied_at` says when
+/// the zone takes effect (no daemon here: when it starts; an image build: its first boot).
+#[test]
+fn enabled_links_the_unit_offline_and_applied_at_says_when() {
+    let sb = host();
+    sb.with_systemctl();
+    let link = "/etc/systemd/system/multi-user.target.wants/firewalld.service";
+    let args = json!({"name": "public", "services": ["ssh"], "exclusive": true,
+                      "default": true, "enabled": true});
+    let mut check = args.clone();
+    check["_ansible_check_mode"] = json!(true);
+    let r = sb.run("firewalld_zone", check);
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("firewalld.service would be enabled"),
+        "{r}"
+    );
+    assert!(sb.calls("systemctl").is_empty() && !sb.exists(link));
+    let r = sb.run("firewalld_zone", args.clone());
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert_eq!(sb.calls("systemctl"), vec!["enable firewalld.service"]);
+    assert!(sb.path(link).symlink_metadata().is_ok());
+    assert_eq!(r["enabled"], true);
+    assert_eq!(r["applied_at"], "service_start", "{r}");
+    let r = sb.run("firewalld_zone", args.clone());
+    ok(&r);
+    assert_eq!(r["changed"], false, "{r}");
+    assert_eq!(sb.calls("systemctl").len(), 1);
+    // an image being built (bootc's directory, no boot entries): first boot
+    sb.dir("/usr/lib/bootc/kargs.d");
+    let r = sb.run("firewalld_zone", args.clone());
+    ok(&r);
+    assert_eq!(r["applied_at"], "first_boot", "{r}");
+    // a chroot: links are still edited (they are the root's), disable removes the link
+    let host_root = tempfile::tempdir().unwrap();
+    sb.chroot(Some(host_root.path()));
+    let mut off = args.clone();
+    off["enabled"] = json!(false);
+    let r = sb.run("firewalld_zone", off);
+    ok(&r);
+    assert_eq!(r["changed"], true);
+    assert!(!sb.path(link).symlink_metadata().is_ok());
+}

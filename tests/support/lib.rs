@@ -133,6 +133,19 @@ impl Sandbox {
         }
     }
 
+    /// A systemctl stand-in: logs its arguments to /var/log/systemctl.calls; `enable`/`disable`
+    /// edit the multi-user.target wants link as the real one does offline.
+    pub fn with_systemctl(&self) -> &Self {
+        use std::os::unix::fs::PermissionsExt;
+        self.file("/usr/bin/systemctl", SYSTEMCTL).dir("/var/log");
+        std::fs::set_permissions(
+            self.path("/usr/bin/systemctl"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        self
+    }
+
     /// fapolicyd installed and stopped: accounts (root, group fapolicyd), Debian's shipped
     /// config, one deny rule in rules.d, an empty VERSION 2 fapolicyd.trust, an empty trust.d.
     pub fn with_fapolicyd(&self) -> &Self {
@@ -373,3 +386,5 @@ pub fn rsa_key(bits: u32) -> String {
     }
     format!("ssh-rsa {b64} rsa{bits}@test")
 }
+
+const SYSTEMCTL: &str = "#!/bin/sh\n# test stand-in for systemctl: logs calls, enable/disable edit the wants link\nroot=$HARDENING_RHEL_SANDBOX\necho \"$*\" >> \"$root/var/log/systemctl.calls\"\nw=\"$root/etc/systemd/system/multi-user.target.wants\"\ncase $1 in\n  enable) mkdir -p \"$w\"; ln -sf /usr/lib/systemd/system/$2 \"$w/$2\" ;;\n  disable) rm -f \"$w/$2\" ;;\nesac\n";

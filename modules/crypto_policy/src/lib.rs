@@ -90,7 +90,7 @@ impl kit::Module for CryptoPolicy {
         } else {
             Some(apply(ctx, &current, &plan, args.backup, &mut out)?)
         };
-        report(ctx, &current, &plan, applied_fingerprint, &mut out);
+        report(ctx, &current, &plan, applied_fingerprint, &mut out)?;
         Ok(out)
     }
 }
@@ -684,7 +684,7 @@ fn report(
     plan: &Plan,
     applied_fp: Option<String>,
     out: &mut Outcome,
-) {
+) -> Result<()> {
     let would = if ctx.check_mode { "would " } else { "" };
     let mut said = Vec::new();
     for step in &plan.steps {
@@ -773,8 +773,13 @@ fn report(
     out.set("previous", &current.configured);
     out.set("applied", plan.sets_policy());
     out.set("reboot_required", reboot_required);
+    out.set(
+        "applied_at",
+        kit::kernel_args::applied_at(kit::kernel_args::image_build_root(ctx)?, reboot_required),
+    );
     out.set("available_policies", &plan.available_policies);
     out.set("available_modules", &plan.available_modules);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -178,9 +178,11 @@ impl kit::Module for FapolicydConfig {
         );
         out.set("restarted", restarted);
         out.set("restart_required", stale);
+        let running_after = (pid.is_some() && !(stop && systemd)) || (start && systemd);
+        out.set("daemon_running", running_after);
         out.set(
-            "daemon_running",
-            (pid.is_some() && !(stop && systemd)) || (start && systemd),
+            "applied_at",
+            service::applied_at(ctx, running_after, stale)?,
         );
         Ok(out)
     }

@@ -78,6 +78,11 @@ impl kit::Module for FapolicydRules {
             apply(ctx, &current, &plan, &args, &mut out)?;
         }
         report(ctx, &current, &plan, &args, &mut out);
+        let running = current.daemon_pid.is_some();
+        out.set(
+            "applied_at",
+            service::applied_at(ctx, running, running && !args.reload && out.changed)?,
+        );
         Ok(out)
     }
 }

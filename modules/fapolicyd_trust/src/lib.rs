@@ -143,6 +143,10 @@ impl kit::Module for FapolicydTrust {
         out.set("updated", updated);
         out.set("removed", removed);
         out.set("format_version", version);
+        out.set(
+            "applied_at",
+            service::applied_at(ctx, pid.is_some(), pid.is_some() && !args.reload && changed)?,
+        );
         Ok(out)
     }
 }

@@ -95,6 +95,8 @@ pub struct Args {
     pub remove: Option<Lists>,
     pub permanent: bool,
     pub runtime: bool,
+    /// firewalld.service enabled for multi-user.target (its wants link; works offline).
+    pub enabled: Option<bool>,
     pub allow_lockout: bool,
 }
 
@@ -120,6 +122,7 @@ const REMOVE_OPTIONS: &[Param] = &[
 ];
 
 const CONF: &str = offline::CONF;
+const UNIT: &str = "firewalld.service";
 
 fn list_request(present: &Option<Vec<String>>, absent: Option<&Vec<String>>) -> ListRequest {
     ListRequest {
@@ -271,6 +274,7 @@ impl kit::Module for FirewalldZone {
         Param::new("remove", Kind::Dict(REMOVE_OPTIONS)),
         Param::new("permanent", Kind::Bool).default(Default::Bool(true)),
         Param::new("runtime", Kind::Bool).default(Default::Bool(true)),
+        Param::new("enabled", Kind::Bool),
         kit::lockout::ALLOW_LOCKOUT,
     ];
     type Args = Args;
@@ -312,6 +316,13 @@ impl kit::Module for FirewalldZone {
         // read → plan (pure) → guard → apply (not in check mode) → report
         let state = run::read_state(ctx, &args.name, fw.as_mut())?;
         let plan = run::plan(&state, &args, &req, &known)?;
+        // the unit's wants link: read natively, changed by `systemctl enable/disable`, which
+        // only edits links (in a chroot or an image build too)
+        let enabled_now = match args.enabled {
+            Some(_) => kit::service::unit_enabled(ctx, UNIT, "multi-user.target")?,
+            None => false,
+        };
+        let enable_to = args.enabled.filter(|e| *e != enabled_now);
         let mut out = Outcome::default();
         lockout_guard(
             ctx,
@@ -325,8 +336,35 @@ impl kit::Module for FirewalldZone {
                 Some(fw) => run::apply_online(ctx, fw, &state, &plan)?,
                 None => run::apply_offline(ctx, &state, &plan)?,
             }
+            if let Some(e) = enable_to {
+                kit::service::systemctl(ctx, if e { "enable" } else { "disable" }, UNIT)?;
+            }
         }
         run::report(ctx, &args, &state, &plan, &mut out);
+        if let Some(e) = enable_to {
+            out.changed = true;
+            let said = format!(
+                "{UNIT} {}{}",
+                would(ctx),
+                if e { "enabled" } else { "disabled" }
+            );
+            out.msg = if out.msg.is_empty() {
+                said
+            } else {
+                format!("{}; {said}", out.msg)
+            };
+        }
+        if let Some(e) = args.enabled {
+            out.set("enabled", e);
+        }
+        out.set(
+            "applied_at",
+            kit::service::applied_at(
+                ctx,
+                state.daemon,
+                state.daemon && !args.runtime && out.changed,
+            )?,
+        );
         if let Some(why) = offline {
             out.warn(format!(
                 "the running firewall was not asked nor changed: {why}"

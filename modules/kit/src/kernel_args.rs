@@ -503,6 +503,15 @@ pub fn image_build(ctx: &Ctx, boot: &BootConfig) -> bool {
     ctx.path(BOOTC_DIR).is_dir() && !ctx.path(OSTREE_BOOTED).exists() && boot.entries.is_empty()
 }
 
+/// [`image_build`] for modules that do not otherwise read the boot entries: they are read only
+/// where bootc's directory exists (an unreadable entries directory is an error, as there).
+pub fn image_build_root(ctx: &Ctx) -> Result<bool> {
+    if !ctx.path(BOOTC_DIR).is_dir() {
+        return Ok(false);
+    }
+    Ok(image_build(ctx, &BootConfig::read(ctx)?))
+}
+
 /// When a boot-time setting takes effect, the `applied_at` of the results: `first_boot` (an
 /// image being built), `next_boot` (a reboot is required) or `now`.
 pub fn applied_at(image_build: bool, reboot_required: bool) -> &'static str {

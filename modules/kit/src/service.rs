@@ -62,6 +62,22 @@ pub fn restart(ctx: &Ctx, unit: &str) -> Result<()> {
     systemctl(ctx, "restart", unit)
 }
 
+/// When a daemon's configuration takes effect, the `applied_at` of the results: `first_boot` (an
+/// image being built: [`crate::kernel_args::image_build_root`]), `service_start` (no daemon runs
+/// here: when it starts, at boot if it is enabled), `restart` (the running daemon still has the
+/// old configuration) or `now`.
+pub fn applied_at(ctx: &Ctx, running: bool, stale: bool) -> Result<&'static str> {
+    Ok(if crate::kernel_args::image_build_root(ctx)? {
+        "first_boot"
+    } else if !running {
+        "service_start"
+    } else if stale {
+        "restart"
+    } else {
+        "now"
+    })
+}
+
 /// The last line of defence: an action on the running system refused where `/` is not its root.
 pub fn refuse_offline(ctx: &Ctx, action: &str) -> Result<()> {
     match crate::os::not_booted_root(ctx)? {
