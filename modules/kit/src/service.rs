@@ -62,19 +62,17 @@ pub fn restart(ctx: &Ctx, unit: &str) -> Result<()> {
     systemctl(ctx, "restart", unit)
 }
 
-/// When a daemon's configuration takes effect, the `applied_at` of the results: `first_boot` (an
-/// image being built: [`crate::kernel_args::image_build_root`]), `service_start` (no daemon runs
-/// here: when it starts, at boot if it is enabled), `restart` (the running daemon still has the
-/// old configuration) or `now`.
+/// When a daemon's configuration takes effect, the `applied_at` of the results: `now` (the
+/// running daemon has it), `restart` (the running daemon still has the old configuration), and
+/// where no daemon runs `first_boot` (an image being built:
+/// [`crate::kernel_args::image_build_root`]) or `service_start` (when it starts, at boot if it is
+/// enabled). A running daemon decides: a bootc image run as a container looks like one being built.
 pub fn applied_at(ctx: &Ctx, running: bool, stale: bool) -> Result<&'static str> {
-    Ok(if crate::kernel_args::image_build_root(ctx)? {
-        "first_boot"
-    } else if !running {
-        "service_start"
-    } else if stale {
-        "restart"
-    } else {
-        "now"
+    Ok(match (running, stale) {
+        (true, false) => "now",
+        (true, true) => "restart",
+        (false, _) if crate::kernel_args::image_build_root(ctx)? => "first_boot",
+        (false, _) => "service_start",
     })
 }
 
