@@ -18,8 +18,10 @@ fi
 mods=$(modules)
 targets=()
 for a in $ARCHES; do targets+=(--target "$a-unknown-linux-gnu.$GLIBC"); done
-pkgs=()
+pkgs=(-p hardening-rhel)
 for m in $mods; do pkgs+=(-p "$m"); done
+# the Ansible-free profile must be what harden.yml and its defaults give (hardening-rhel embeds it)
+python3 "$REPO/scripts/gen-profile.py" --check
 log "release build of $(echo $mods) for $(echo $ARCHES), glibc $GLIBC, std rebuilt with the size profile"
 # -Zbuild-std on Debian's stable rustc (RUSTC_BOOTSTRAP=1) with rust-src of the same version:
 # std compiled with opt-level s, LTO and panic=abort like the modules (18-24 % smaller binaries).
@@ -28,16 +30,16 @@ in_buildroot env RUSTC_BOOTSTRAP=1 cargo zigbuild --release --quiet -Zbuild-std=
   "${targets[@]}" "${pkgs[@]}"
 
 mkdir -p "$DIST"
-rm -rf "$BIN_ROOT" collection/plugins/modules/__*
+rm -rf "$BIN_ROOT" collection/plugins/modules/__* collection/files/hardening-rhel collection/files/__*
 : > "$DIST/sizes.txt"
 for a in $ARCHES; do
   case $a in
-    x86_64) machine=62; dir=collection/plugins/modules ;;   # ELF e_machine EM_X86_64
-    aarch64) machine=183; dir=collection/plugins/modules/__aarch64 ;;   # EM_AARCH64
+    x86_64) machine=62; dir=collection/plugins/modules; cli=collection/files ;;   # ELF e_machine EM_X86_64
+    aarch64) machine=183; dir=collection/plugins/modules/__aarch64; cli=collection/files/__aarch64 ;;   # EM_AARCH64
     *) echo "no collection layout for $a" >&2; exit 1 ;;
   esac
-  mkdir -p "$BIN_ROOT/$a" "$dir"
-  for m in $mods; do
+  mkdir -p "$BIN_ROOT/$a" "$dir" "$cli"
+  for m in $mods hardening-rhel; do
     bin=$BUILD_TARGET_DIR/$a-unknown-linux-gnu/release/$m
     # the ELF header's e_machine (the host's objdump may not know aarch64; its -T reads any ELF)
     [ "$(od -An -tu2 -j18 -N2 "$bin" | tr -d ' ')" = "$machine" ] || { echo "$bin is not an $a binary" >&2; exit 1; }
@@ -46,9 +48,13 @@ for a in $ARCHES; do
       echo "$m ($a) needs glibc $newest, newer than $GLIBC (RHEL 8)" >&2
       exit 1
     fi
-    [ -f "collection/plugins/modules/$m.yml" ] || { echo "no sidecar docs collection/plugins/modules/$m.yml" >&2; exit 1; }
     install -m 0755 "$bin" "$BIN_ROOT/$a/$m"
-    install -m 0755 "$bin" "$dir/$m"
+    if [ "$m" = hardening-rhel ]; then
+      install -m 0755 "$bin" "$cli/$m"   # files/: not a module (README "Images")
+    else
+      [ -f "collection/plugins/modules/$m.yml" ] || { echo "no sidecar docs collection/plugins/modules/$m.yml" >&2; exit 1; }
+      install -m 0755 "$bin" "$dir/$m"
+    fi
     printf '%-8s %-20s %8d bytes  newest glibc symbol %s\n' "$a" "$m" "$(stat -c %s "$bin")" "$newest" \
       | tee -a "$DIST/sizes.txt"
   done

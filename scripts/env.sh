@@ -30,7 +30,8 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_HOST_KEY_CHEC
 modules() {
   local d
   for d in "$REPO"/modules/*/; do
-    [ -f "$d/src/main.rs" ] && basename "$d"
+    # modules/cli is the hardening-rhel program (built beside the modules, not a module)
+    [ -f "$d/src/main.rs" ] && [ "$(basename "$d")" != cli ] && basename "$d"
   done
   return 0
 }
