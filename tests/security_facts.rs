@@ -152,6 +152,109 @@ fn posture_before_and_after_hardening_in_the_same_sandbox() {
     );
 }
 
+/// The controls SSG checks that the audit first missed - enablement at boot, what the final
+/// fapolicyd rule denies, kernel arguments that switch SELinux off - are read from the files,
+/// and the module each finding names (`fixed_by`) fixes it.
+#[test]
+fn enablement_final_rule_and_boot_args_found_then_fixed_by_the_named_modules() {
+    let sb = host();
+    sb.with_systemctl()
+        .file(
+            "/etc/os-release",
+            "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.4\"\n",
+        )
+        .file(
+            "/boot/loader/entries/abc-5.14.0-427.el9.x86_64.conf",
+            "title RHEL\nlinux /vmlinuz-5.14.0-427.el9.x86_64\noptions root=/dev/mapper/rhel-root ro selinux=0\n",
+        )
+        .file(
+            "/etc/default/grub",
+            "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"rhgb quiet enforcing=0\"\n",
+        );
+    let mut b = baseline();
+    b["firewalld"]["enabled"] = json!(true);
+    b["fapolicyd"]["enabled"] = json!(true);
+    b["fapolicyd"]["default_deny"] = json!("execute");
+    let r = sb.run("security_facts", json!({"baseline": b}));
+    ok(&r);
+    let h = &r["ansible_facts"]["hardening"];
+    assert_eq!(
+        h["selinux"]["boot_args"],
+        json!([
+            "/boot/loader/entries/abc-5.14.0-427.el9.x86_64.conf (selinux=0)",
+            "/etc/default/grub (enforcing=0)"
+        ])
+    );
+    assert_eq!(h["firewalld"]["enabled"], false);
+    assert_eq!(h["fapolicyd"]["enabled"], false);
+    assert_eq!(h["fapolicyd"]["final_rule"], Value::Null);
+    assert_eq!(h["fapolicyd"]["default_deny"], "none");
+    let found = controls(&r);
+    for c in [
+        "selinux.boot_args",
+        "firewalld.enabled",
+        "fapolicyd.enabled",
+        "fapolicyd.default_deny",
+    ] {
+        assert!(found.contains(&c.to_string()), "{c}: {r}");
+    }
+    let fixed_by = |c: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["control"] == c)
+            .unwrap()["fixed_by"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(fixed_by("selinux.boot_args"), "hardening.rhel.selinux");
+    assert_eq!(
+        fixed_by("firewalld.enabled"),
+        "hardening.rhel.firewalld_zone"
+    );
+    assert_eq!(
+        fixed_by("fapolicyd.enabled"),
+        "hardening.rhel.fapolicyd_config"
+    );
+    assert_eq!(
+        fixed_by("fapolicyd.default_deny"),
+        "hardening.rhel.fapolicyd_rules"
+    );
+
+    // the named modules, with the baseline's arguments
+    ok(&sb.run("selinux", json!({"state": "enforcing"})));
+    ok(&sb.run("crypto_policy", json!({"policy": "DEFAULT:NO-SHA1"})));
+    ok(&sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh"], "ports": [], "exclusive": true, "enabled": true}),
+    ));
+    ok(&sb.run(
+        "fapolicyd_rules",
+        json!({"name": "50-hardening-baseline",
+               "rules": ["allow perm=execute all : trust=1", "deny_audit perm=execute all : all"]}),
+    ));
+    ok(&sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"integrity": "sha256", "permissive": false}, "enabled": true}),
+    ));
+    let r = sb.run("security_facts", json!({"baseline": b}));
+    ok(&r);
+    assert_eq!(controls(&r), Vec::<String>::new(), "{r}");
+    let h = &r["ansible_facts"]["hardening"];
+    assert_eq!(h["selinux"]["boot_args"], json!([]));
+    // 90-deny-execute.rules sorts after 50-: its deny is the final rule
+    assert_eq!(
+        h["fapolicyd"]["final_rule"],
+        "deny_audit perm=execute all : all"
+    );
+    // the STIG's deny of any access is stricter than these rules
+    b["fapolicyd"]["default_deny"] = json!("any");
+    let r = sb.run("security_facts", json!({"baseline": b}));
+    assert_eq!(controls(&r), vec!["fapolicyd.default_deny"]);
+}
+
 #[test]
 fn subsets_and_bad_baseline() {
     let sb = host();

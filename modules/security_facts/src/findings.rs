@@ -18,6 +18,8 @@ pub struct SelinuxBaseline {
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct FirewalldBaseline {
     pub running: Option<bool>,
+    /// firewalld.service wanted by multi-user.target (starts at boot).
+    pub enabled: Option<bool>,
     pub default_zone: Option<String>,
     pub zones: Option<Map<String, Value>>,
 }
@@ -25,6 +27,12 @@ pub struct FirewalldBaseline {
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct FapolicydBaseline {
     pub running: Option<bool>,
+    /// fapolicyd.service wanted by multi-user.target (SSG `service_fapolicyd_enabled`).
+    pub enabled: Option<bool>,
+    /// What the rules must deny to an access no narrower rule decided (the first catch-all
+    /// rule for each permission): `execute` (the baseline: untrusted programs do not run) or
+    /// `any` (SSG `fapolicy_default_deny`, the STIG).
+    pub default_deny: Option<String>,
     pub permissive: Option<bool>,
     pub integrity: Option<String>,
 }
@@ -202,6 +210,25 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
                 FIPS,
             );
         }
+        // what every future initramfs (and, on RHEL 8, FIPS-aware libraries) depends on
+        if want && f["dracut_config"] == false {
+            ev.find(
+                "fips.dracut_module",
+                json!("add_dracutmodules fips"),
+                json!("absent"),
+                "high",
+                FIPS,
+            );
+        }
+        if want && f["system_fips"] == false {
+            ev.find(
+                "fips.system_fips",
+                json!("/etc/system-fips present"),
+                json!("absent"),
+                "medium",
+                FIPS,
+            );
+        }
     }
 
     if let Some(s) = &b.selinux {
@@ -238,6 +265,32 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
                 }
             }
         }
+        // kernel arguments that override the configuration at boot
+        if let Some(want) = s.state.as_deref().filter(|w| *w != "disabled") {
+            let overriding: Vec<&str> = f["boot_args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|a| {
+                    a.ends_with("(selinux=0)")
+                        || (want == "enforcing" && a.ends_with("(enforcing=0)"))
+                })
+                .collect();
+            if !overriding.is_empty() {
+                ev.find(
+                    "selinux.boot_args",
+                    json!(if want == "enforcing" {
+                        "neither selinux=0 nor enforcing=0"
+                    } else {
+                        "no selinux=0"
+                    }),
+                    json!(overriding),
+                    "high",
+                    SELINUX,
+                );
+            }
+        }
         if let Some(want) = &s.policy {
             if f["configured_policy"] != json!(want) {
                 ev.find(
@@ -271,6 +324,17 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
                     actual,
                     "high",
                     "ansible.builtin.systemd_service",
+                );
+            }
+        }
+        if let Some(want) = fw.enabled {
+            if f["installed"] == true && f["enabled"] != want {
+                ev.find(
+                    "firewalld.enabled",
+                    json!(want),
+                    f["enabled"].clone(),
+                    "high",
+                    FW,
                 );
             }
         }
@@ -344,6 +408,30 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
                     f["running"].clone()
                 };
                 ev.find("fapolicyd.running", json!(want), actual, "high", FAPO);
+            }
+        }
+        if let Some(want) = fa.enabled {
+            if f["installed"] == true && f["enabled"] != want {
+                ev.find(
+                    "fapolicyd.enabled",
+                    json!(want),
+                    f["enabled"].clone(),
+                    "high",
+                    FAPO,
+                );
+            }
+        }
+        if let Some(want) = fa.default_deny.as_deref() {
+            let have = f["default_deny"].as_str().unwrap_or("none");
+            let enough = have == "any" || (want == "execute" && have == "execute");
+            if f["installed"] == true && !enough {
+                ev.find(
+                    "fapolicyd.default_deny",
+                    json!(want),
+                    json!({"default_deny": have, "final_rule": f["final_rule"]}),
+                    "high",
+                    "hardening.rhel.fapolicyd_rules",
+                );
             }
         }
         if let Some(want) = fa.permissive {
@@ -495,6 +583,77 @@ mod tests {
                 .actual,
             json!("not installed")
         );
+    }
+
+    /// The controls SSG checks that the first audit missed: services enabled at boot, what the
+    /// final fapolicyd rule denies, SELinux-disabling kernel arguments, the FIPS dracut module
+    /// and RHEL 8's /etc/system-fips.
+    #[test]
+    fn enablement_rule_content_boot_args_and_fips_pieces() {
+        let mut f = facts();
+        f["crypto_policy"]["configured"] = json!("DEFAULT:NO-SHA1");
+        f["selinux"]["configured_mode"] = json!("enforcing");
+        f["selinux"]["runtime"] = json!("enforcing");
+        f["firewalld"]["zones"]["public"]["permanent"]["services"] = json!(["ssh"]);
+        f["firewalld"]["zones"]["public"]["runtime"]["services"] = json!(["ssh"]);
+        f["fapolicyd"]["running"] = json!(true);
+        f["fapolicyd"]["integrity"] = json!("sha256");
+        let mut b = baseline();
+        b.firewalld.as_mut().unwrap().enabled = Some(true);
+        b.fapolicyd.as_mut().unwrap().enabled = Some(true);
+        b.fapolicyd.as_mut().unwrap().default_deny = Some("execute".into());
+        // running but not enabled, rules that allow what reaches their end, selinux=0 and
+        // enforcing=0 in the boot configuration
+        f["firewalld"]["enabled"] = json!(false);
+        f["fapolicyd"]["enabled"] = json!(false);
+        f["fapolicyd"]["default_deny"] = json!("none");
+        f["fapolicyd"]["final_rule"] = json!("allow perm=any all : all");
+        f["selinux"]["boot_args"] = json!([
+            "/boot/loader/entries/a.conf (selinux=0)",
+            "/etc/default/grub (enforcing=0)"
+        ]);
+        let ev = evaluate(&b, &f);
+        assert_eq!(
+            controls(&ev),
+            vec![
+                "selinux.boot_args",
+                "firewalld.enabled",
+                "fapolicyd.enabled",
+                "fapolicyd.default_deny"
+            ]
+        );
+        assert_eq!(ev.findings[0].actual, f["selinux"]["boot_args"]);
+        assert_eq!(ev.findings[3].fixed_by, "hardening.rhel.fapolicyd_rules");
+        // permissive is what the baseline asks: enforcing=0 then does not matter
+        let mut p = b.clone();
+        p.selinux.as_mut().unwrap().state = Some("permissive".into());
+        let mut g = f.clone();
+        g["selinux"]["configured_mode"] = json!("permissive");
+        g["selinux"]["runtime"] = json!("permissive");
+        g["selinux"]["boot_args"] = json!(["/etc/default/grub (enforcing=0)"]);
+        assert!(!controls(&evaluate(&p, &g)).contains(&"selinux.boot_args"));
+        // the execute deny satisfies "execute", not "any"; a deny of any satisfies both
+        f["firewalld"]["enabled"] = json!(true);
+        f["fapolicyd"]["enabled"] = json!(true);
+        f["selinux"]["boot_args"] = json!([]);
+        f["fapolicyd"]["default_deny"] = json!("execute");
+        assert!(evaluate(&b, &f).findings.is_empty());
+        b.fapolicyd.as_mut().unwrap().default_deny = Some("any".into());
+        assert_eq!(controls(&evaluate(&b, &f)), vec!["fapolicyd.default_deny"]);
+        f["fapolicyd"]["default_deny"] = json!("any");
+        assert!(evaluate(&b, &f).findings.is_empty());
+        // FIPS asked: the dracut module and (RHEL 8) /etc/system-fips are controls of their own
+        b.fips = Some(true);
+        f["fips"] = json!({"kernel": true, "boot_args": true, "initramfs": true,
+                           "crypto_policy": true, "mode": "enabled",
+                           "dracut_config": false, "system_fips": false});
+        assert_eq!(
+            controls(&evaluate(&b, &f)),
+            vec!["fips.dracut_module", "fips.system_fips"]
+        );
+        f["fips"]["dracut_config"] = json!(true);
+        f["fips"]["system_fips"] = Value::Null; // not RHEL 8
+        assert!(evaluate(&b, &f).findings.is_empty());
     }
 
     #[test]

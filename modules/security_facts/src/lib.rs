@@ -32,11 +32,14 @@ const SELINUX_OPTS: &[Param] = &[
 ];
 const FIREWALLD_OPTS: &[Param] = &[
     Param::new("running", Kind::Bool),
+    Param::new("enabled", Kind::Bool),
     Param::new("default_zone", Kind::Str),
     Param::new("zones", Kind::Map),
 ];
 const FAPOLICYD_OPTS: &[Param] = &[
     Param::new("running", Kind::Bool),
+    Param::new("enabled", Kind::Bool),
+    Param::new("default_deny", Kind::Str).choices(&["execute", "any"]),
     Param::new("permissive", Kind::Bool),
     Param::new("integrity", Kind::Str).choices(&["none", "size", "ima", "sha256"]),
 ];
@@ -224,6 +227,8 @@ fn fips_facts(ctx: &Ctx) -> Value {
             "boot_args": s.boot_args,
             "initramfs": s.initramfs,
             "dracut_config": c.dracut_config,
+            // RHEL 8's marker (fips-mode-setup writes it); null where the release has none
+            "system_fips": (c.os.rhel_major() == Some(8)).then_some(c.system_fips.is_some()),
             "crypto_policy": s.crypto_policy,
             "mode": mode,
             "consistent": mode != "inconsistent",
@@ -256,8 +261,56 @@ fn selinux_facts(ctx: &Ctx) -> Value {
             "installed_policies": c.installed,
             "reboot_required": enabled_mismatch || type_mismatch,
             "autorelabel_pending": c.autorelabel_pending,
+            "boot_args": selinux_boot_args(ctx, &c)?,
         }))
     })
+}
+
+/// The kernel arguments that switch SELinux off (`selinux=0`) or to permissive (`enforcing=0`)
+/// where the boot configuration passes them, as "<path> (<arg>)": each BLS entry (or, without
+/// them, the generated GRUB menu), `/etc/kernel/cmdline`, `GRUB_CMDLINE_LINUX[_DEFAULT]` of
+/// `/etc/default/grub`, and bootc's kargs.d files.
+pub fn selinux_boot_args(ctx: &Ctx, c: &selinux::Current) -> Result<Vec<String>> {
+    use kit::kernel_args::{split, DEFAULT_GRUB, KARGS_D, KERNEL_CMDLINE};
+    const ARGS: [&str; 2] = ["selinux=0", "enforcing=0"];
+    let mut out = Vec::new();
+    let mut note = |path: &str, args: &[String]| {
+        for a in ARGS {
+            if args.iter().any(|x| x == a) {
+                out.push(format!("{path} ({a})"));
+            }
+        }
+    };
+    for (path, args) in c.boot.entry_args() {
+        note(&path, &args);
+    }
+    if c.boot.entries.is_empty() {
+        if let Some(m) = &c.boot.menu {
+            for args in &m.entries {
+                note(&m.path, args);
+            }
+        }
+    }
+    if let Some(t) = &c.boot.kernel_cmdline {
+        note(KERNEL_CMDLINE, &split(t));
+    }
+    for line in c.boot.default_grub.as_deref().unwrap_or("").lines() {
+        let l = line.trim();
+        if let Some(v) = l
+            .strip_prefix("GRUB_CMDLINE_LINUX=")
+            .or_else(|| l.strip_prefix("GRUB_CMDLINE_LINUX_DEFAULT="))
+        {
+            note(
+                DEFAULT_GRUB,
+                &split(v.trim_matches(|c| c == '"' || c == '\'')),
+            );
+        }
+    }
+    if ctx.path(KARGS_D).is_dir() {
+        out.extend(kit::kernel_args::kargs_d_others_with(ctx, "", &ARGS)?);
+    }
+    out.dedup();
+    Ok(out)
 }
 
 fn zone_names(ctx: &Ctx) -> Result<Vec<String>> {
@@ -324,6 +377,7 @@ fn firewalld(ctx: &Ctx) -> Value {
         Ok(json!({
             "installed": true,
             "running": fw.is_some(),
+            "enabled": kit::service::unit_enabled(ctx, "firewalld.service", "multi-user.target")?,
             "default_zone": default_zone,
             "runtime_default_zone": runtime_default,
             "zones": zones,
@@ -358,9 +412,18 @@ fn fapolicyd(ctx: &Ctx) -> Value {
                 trust_entries += count(&t);
             }
         }
+        // what the daemon loads: compiled.rules (fagenrules), else the legacy single file
+        let loaded = match ctx.read(fapolicyd_rules::COMPILED)? {
+            Some(t) => Some(t),
+            None => ctx.read(fapolicyd_rules::LEGACY_RULES)?,
+        };
+        let last = loaded.as_deref().and_then(final_rule);
         Ok(json!({
             "installed": true,
             "running": running,
+            "enabled": kit::service::unit_enabled(ctx, "fapolicyd.service", "multi-user.target")?,
+            "final_rule": last,
+            "default_deny": loaded.as_deref().map(default_deny).unwrap_or("none"),
             "permissive": fapolicyd_config::value(&conf, "permissive").map(|v| v == "1"),
             "integrity": fapolicyd_config::value(&conf, "integrity"),
             "trust_backends": fapolicyd_config::value(&conf, "trust")
@@ -373,9 +436,110 @@ fn fapolicyd(ctx: &Ctx) -> Value {
     })
 }
 
+/// The last rule fapolicyd evaluates: the last line that is not blank, a comment or a set
+/// definition (`%name=…`).
+pub fn final_rule(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('%'))
+        .map(str::to_string)
+}
+
+/// A catch-all rule (`<decision> [perm=…] all : all`): whether it denies, and its permission
+/// (`open` when no `perm=` is given, as fapolicyd reads it). None for any other line.
+fn catch_all(rule: &str) -> Option<(bool, &'static str)> {
+    let mut words: Vec<&str> = rule.split_whitespace().collect();
+    if words.is_empty() {
+        return None;
+    }
+    let deny = match words.remove(0) {
+        "deny" | "deny_audit" | "deny_syslog" => true,
+        "allow" | "allow_audit" | "allow_syslog" => false,
+        _ => return None,
+    };
+    let mut perm = "open";
+    if let Some(i) = words.iter().position(|w| w.starts_with("perm=")) {
+        perm = match words.remove(i) {
+            "perm=any" => "any",
+            "perm=execute" => "execute",
+            "perm=open" => "open",
+            _ => return None,
+        };
+    }
+    (words == ["all", ":", "all"]).then_some((deny, perm))
+}
+
+/// What the rules deny to an access no narrower rule decided: for execution and for opening,
+/// the first catch-all rule covering it decides (fapolicyd stops at the first match). `any`
+/// (both denied: a `deny perm=any all : all`, or one rule for each), `execute`, `open`, or
+/// `none`. The upstream sample rules end in `allow perm=open all : all` after
+/// `deny_audit perm=execute all : all`: `execute`.
+pub fn default_deny(rules: &str) -> &'static str {
+    let mut execute = None;
+    let mut open = None;
+    for line in rules.lines().map(str::trim) {
+        let Some((deny, perm)) = catch_all(line) else {
+            continue;
+        };
+        if matches!(perm, "execute" | "any") && execute.is_none() {
+            execute = Some(deny);
+        }
+        if matches!(perm, "open" | "any") && open.is_none() {
+            open = Some(deny);
+        }
+    }
+    match (execute == Some(true), open == Some(true)) {
+        (true, true) => "any",
+        (true, false) => "execute",
+        (false, true) => "open",
+        (false, false) => "none",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn final_rule_and_what_it_denies() {
+        let text = "## generated\n%langs=a,b\ndeny_audit perm=any pattern=ld_so : all\n\nallow perm=execute all : trust=1\ndeny_audit perm=execute all : all\n# end\n";
+        assert_eq!(
+            final_rule(text).as_deref(),
+            Some("deny_audit perm=execute all : all")
+        );
+        assert_eq!(final_rule("# only comments\n%s=1\n"), None);
+        for (rules, want) in [
+            ("deny_audit perm=execute all : all", "execute"),
+            ("deny perm=any all : all", "any"),
+            ("deny_syslog all : all", "open"),
+            ("deny perm=open all : all", "open"),
+            ("allow perm=any all : all", "none"),
+            ("deny perm=any uid=1000 : all", "none"),
+            ("deny perm=any all : dir=/tmp/", "none"),
+            ("deny perm=bogus all : all", "none"),
+            ("deny", "none"),
+            // RHEL's sample rules: execution denied, opening allowed at the end
+            (
+                "allow perm=execute all : trust=1\ndeny_audit perm=execute all : all\nallow perm=open all : all",
+                "execute",
+            ),
+            // the first catch-all decides: an earlier allow of everything wins
+            (
+                "allow perm=any all : all\ndeny perm=any all : all",
+                "none",
+            ),
+            (
+                "deny_audit perm=execute all : all\ndeny perm=open all : all",
+                "any",
+            ),
+            (
+                "allow perm=execute all : all\ndeny perm=any all : all",
+                "open",
+            ),
+        ] {
+            assert_eq!(default_deny(rules), want, "{rules}");
+        }
+    }
 
     #[test]
     fn subsets() {
