@@ -2,7 +2,8 @@
 # The main job, on a throwaway target: build the modules and the collection, start a Debian
 # container with systemd, audit it (playbooks/audit.yml), show what harden.yml would change (check
 # mode, diff), harden it, prove a second run changes nothing, audit again, and print the posture
-# before and after. The container is removed at the end; the reports stay in dist/demo-report/.
+# before and after; the fleet reports are checked (JUnit XML, HTML rendered in headless Chromium).
+# The container is removed at the end; the reports stay in dist/demo-report/.
 source "$(dirname "$0")/env.sh"
 cd "$REPO"
 bash scripts/build.sh
@@ -45,5 +46,7 @@ log "posture BEFORE ($REPORTS/before/$NAME.md)"
 cat "$REPORTS/before/$NAME.md"
 log "posture AFTER ($REPORTS/after/$NAME.md)"
 cat "$REPORTS/after/$NAME.md"
+log "the fleet reports: JUnit XML, HTML in headless Chromium"
+bash scripts/check-reports.sh "$REPORTS/before" "$REPORTS/after"
 echo
-echo "second harden run: changed=0; reports (JSON and Markdown, host and fleet): $REPORTS"
+echo "second harden run: changed=0; reports (JSON, Markdown, JUnit XML, HTML with a screenshot fleet.png): $REPORTS"

@@ -8,7 +8,8 @@ source "$(dirname "$0")/env.sh"
 mkdir -p "$CACHE"
 
 need_apt=()
-for pkg in podman runc debootstrap binutils e2fsprogs fdisk openssh-client strace; do
+# chromium: the HTML fleet report rendered headless (scripts/check-reports.sh)
+for pkg in podman runc debootstrap binutils e2fsprogs fdisk openssh-client strace chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -87,6 +87,9 @@ export HARDENING_TEST_IMAGE=$IMAGE
 echo "test image: $IMAGE"
 step "accepted values read back by their real consumers (firewalld, fapolicyd, crypto-policies reader)" \
   bash tests/readback/run.sh "$IMAGE"
+# the README's first command: audit, harden, audit a throwaway container; its fleet reports
+# checked (JUnit against the host reports, the HTML rendered in headless Chromium)
+step "demo (scripts/demo.sh): reports incl. JUnit XML and HTML in headless Chromium" bash scripts/demo.sh
 HARDENING_TEST_IMAGE_NOPYTHON=$(bash molecule/image/build-nopython.sh "$IMAGE" | tail -n 1)
 export HARDENING_TEST_IMAGE_NOPYTHON
 echo "Python-free test image: $HARDENING_TEST_IMAGE_NOPYTHON"

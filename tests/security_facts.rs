@@ -146,6 +146,37 @@ fn posture_before_and_after_hardening_in_the_same_sandbox() {
     ok(&r);
     assert_eq!(controls(&r), Vec::<String>::new(), "{r}");
     assert_eq!(r["compliant"], true);
+    // one row per control asked about: the crypto policy applied since boot waits for the
+    // reboot (services keep the old one), every other control passes
+    let rows: Vec<(String, String)> = r["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["control"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "crypto_policy",
+            "fips",
+            "selinux.state",
+            "selinux.boot_args",
+            "selinux.policy",
+            "firewalld.default_zone",
+            "firewalld.zones.public",
+            "fapolicyd.permissive",
+            "fapolicyd.integrity"
+        ]
+    );
+    assert_eq!(rows[0].1, "pending");
+    assert_eq!(r["pending_reboot"][0]["control"], "crypto_policy");
+    assert!(rows[1..].iter().all(|(_, s)| s == "pass"), "{rows:?}");
     assert_eq!(
         r["ansible_facts"]["hardening"]["selinux"]["runtime"],
         "enforcing"

@@ -109,13 +109,87 @@ pub struct Pending {
     pub detail: String,
 }
 
+/// A control the baseline asked about, and how it stands: `pass`, `fail` (a finding) or
+/// `pending` (configured, waiting for a reboot or reload).
+#[derive(Debug, Serialize, Clone, PartialEq)]
+pub struct Checked {
+    pub control: String,
+    pub status: &'static str,
+    pub fixed_by: &'static str,
+    /// This control's findings and pending items (the reports print them in its row).
+    pub findings: Vec<Finding>,
+    pub pending: Vec<Pending>,
+}
+
 #[derive(Debug, Default)]
 pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub pending_reboot: Vec<Pending>,
+    /// The controls evaluated, in order, with the module that fixes each.
+    pub checked: Vec<(String, &'static str)>,
+}
+
+/// Findings and pending items named more finely than the control they belong to.
+fn owner_alias(name: &str) -> &str {
+    match name {
+        // the running mode is part of the state control (configured and running)
+        "selinux.runtime" => "selinux.state",
+        n => n,
+    }
 }
 
 impl Evaluation {
+    fn check(&mut self, control: impl Into<String>, fixed_by: &'static str) {
+        self.checked.push((control.into(), fixed_by));
+    }
+
+    /// The checked control a finding or pending item belongs to: the longest one that is its
+    /// name or a dotted prefix of it (`crypto_policy.applied` → `crypto_policy`,
+    /// `firewalld.zones.public.runtime.services` → `firewalld.zones.public`).
+    fn owner(&self, name: &str) -> Option<&str> {
+        let name = owner_alias(name);
+        self.checked
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .filter(|c| name == *c || name.starts_with(&format!("{c}.")))
+            .max_by_key(|c| c.len())
+    }
+
+    /// Every control evaluated with its status: one row per control for JUnit and the fleet
+    /// matrix, so that passing controls are reported too.
+    pub fn controls(&self) -> Vec<Checked> {
+        self.checked
+            .iter()
+            .map(|(c, fixed_by)| {
+                let mine = |n: &str| self.owner(n) == Some(c.as_str());
+                let findings: Vec<Finding> = self
+                    .findings
+                    .iter()
+                    .filter(|f| mine(&f.control))
+                    .cloned()
+                    .collect();
+                let pending: Vec<Pending> = self
+                    .pending_reboot
+                    .iter()
+                    .filter(|p| mine(&p.control))
+                    .cloned()
+                    .collect();
+                let status = match (findings.is_empty(), pending.is_empty()) {
+                    (false, _) => "fail",
+                    (true, false) => "pending",
+                    (true, true) => "pass",
+                };
+                Checked {
+                    control: c.clone(),
+                    status,
+                    fixed_by,
+                    findings,
+                    pending,
+                }
+            })
+            .collect()
+    }
+
     fn find(
         &mut self,
         control: impl Into<String>,
@@ -158,6 +232,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
     const FAPO: &str = "hardening.rhel.fapolicyd_config";
 
     if let Some(want) = &b.crypto_policy {
+        ev.check("crypto_policy", CRYPTO);
         let c = &facts["crypto_policy"];
         if c["present"] != true {
             ev.find(
@@ -192,7 +267,14 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
     }
 
     if let Some(want) = b.fips {
+        ev.check("fips", FIPS);
         let f = &facts["fips"];
+        if want {
+            ev.check("fips.dracut_module", FIPS);
+            if f["system_fips"].is_boolean() {
+                ev.check("fips.system_fips", FIPS);
+            }
+        }
         let configured = f["boot_args"] == true && f["crypto_policy"] == true;
         let kernel = f["kernel"] == true;
         if want && configured && f["initramfs"] == true && !kernel {
@@ -234,6 +316,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
     if let Some(s) = &b.selinux {
         let f = &facts["selinux"];
         if let Some(want) = &s.state {
+            ev.check("selinux.state", SELINUX);
             let configured = f["configured_mode"].as_str().unwrap_or("absent");
             let runtime = f["runtime"].as_str().unwrap_or("disabled");
             if configured != want {
@@ -267,6 +350,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
         }
         // kernel arguments that override the configuration at boot
         if let Some(want) = s.state.as_deref().filter(|w| *w != "disabled") {
+            ev.check("selinux.boot_args", SELINUX);
             let overriding: Vec<&str> = f["boot_args"]
                 .as_array()
                 .into_iter()
@@ -292,6 +376,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         if let Some(want) = &s.policy {
+            ev.check("selinux.policy", SELINUX);
             if f["configured_policy"] != json!(want) {
                 ev.find(
                     "selinux.policy",
@@ -312,6 +397,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
     if let Some(fw) = &b.firewalld {
         let f = &facts["firewalld"];
         if let Some(want) = fw.running {
+            ev.check("firewalld.running", "ansible.builtin.systemd_service");
             if f["running"] != want {
                 let actual = if f["installed"] == false {
                     json!("not installed")
@@ -328,6 +414,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         if let Some(want) = fw.enabled {
+            ev.check("firewalld.enabled", FW);
             if f["installed"] == true && f["enabled"] != want {
                 ev.find(
                     "firewalld.enabled",
@@ -339,6 +426,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         if let Some(want) = &fw.default_zone {
+            ev.check("firewalld.default_zone", FW);
             if f["default_zone"] != json!(want) {
                 ev.find(
                     "firewalld.default_zone",
@@ -350,6 +438,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         for (name, spec) in fw.zones.iter().flatten() {
+            ev.check(format!("firewalld.zones.{name}"), FW);
             let zone = &f["zones"][name];
             for layer in ["permanent", "runtime"] {
                 let z = &zone[layer];
@@ -401,6 +490,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
     if let Some(fa) = &b.fapolicyd {
         let f = &facts["fapolicyd"];
         if let Some(want) = fa.running {
+            ev.check("fapolicyd.running", FAPO);
             if f["running"] != want {
                 let actual = if f["installed"] == false {
                     json!("not installed")
@@ -411,6 +501,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         if let Some(want) = fa.enabled {
+            ev.check("fapolicyd.enabled", FAPO);
             if f["installed"] == true && f["enabled"] != want {
                 ev.find(
                     "fapolicyd.enabled",
@@ -422,6 +513,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         if let Some(want) = fa.default_deny.as_deref() {
+            ev.check("fapolicyd.default_deny", "hardening.rhel.fapolicyd_rules");
             let have = f["default_deny"].as_str().unwrap_or("none");
             let enough = have == "any" || (want == "execute" && have == "execute");
             if f["installed"] == true && !enough {
@@ -435,6 +527,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         if let Some(want) = fa.permissive {
+            ev.check("fapolicyd.permissive", FAPO);
             if f["permissive"] != want {
                 ev.find(
                     "fapolicyd.permissive",
@@ -446,6 +539,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
             }
         }
         if let Some(want) = &fa.integrity {
+            ev.check("fapolicyd.integrity", FAPO);
             if f["integrity"] != json!(want) {
                 ev.find(
                     "fapolicyd.integrity",
@@ -522,6 +616,71 @@ mod tests {
                 "hardening.rhel.selinux"
             )
         );
+    }
+
+    fn statuses(ev: &Evaluation) -> Vec<(String, &'static str)> {
+        ev.controls()
+            .into_iter()
+            .map(|c| (c.control, c.status))
+            .collect()
+    }
+
+    /// Every control asked about has a row - passing ones too - and each finding or pending
+    /// item counts against the control it belongs to.
+    #[test]
+    fn every_control_has_a_status() {
+        let s = |v: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
+            v.iter().map(|(c, st)| (c.to_string(), *st)).collect()
+        };
+        let ev = evaluate(&baseline(), &facts());
+        assert_eq!(
+            statuses(&ev),
+            s(&[
+                ("crypto_policy", "fail"),
+                ("fips", "pass"),
+                ("selinux.state", "fail"),
+                ("selinux.boot_args", "pass"),
+                ("selinux.policy", "pass"),
+                ("firewalld.running", "pass"),
+                ("firewalld.default_zone", "pass"),
+                ("firewalld.zones.public", "fail"),
+                ("fapolicyd.running", "fail"),
+                ("fapolicyd.permissive", "pass"),
+                ("fapolicyd.integrity", "fail"),
+            ])
+        );
+        assert_eq!(ev.controls()[2].fixed_by, "hardening.rhel.selinux");
+        // a control's row carries its findings: both zone layers under firewalld.zones.public
+        let zone = &ev.controls()[7];
+        assert_eq!(
+            zone.findings
+                .iter()
+                .map(|f| f.control.as_str())
+                .collect::<Vec<_>>(),
+            vec![
+                "firewalld.zones.public.permanent.services",
+                "firewalld.zones.public.runtime.services"
+            ]
+        );
+        // configured enforcing, running permissive: the state control fails (selinux.runtime);
+        // a kernel without SELinux: pending
+        let mut f = facts();
+        f["selinux"]["configured_mode"] = json!("enforcing");
+        f["selinux"]["runtime"] = json!("permissive");
+        let ev = evaluate(&baseline(), &f);
+        assert_eq!(controls(&ev)[1], "selinux.runtime");
+        assert_eq!(statuses(&ev)[2], ("selinux.state".to_string(), "fail"));
+        f["selinux"]["runtime"] = json!("disabled");
+        assert_eq!(
+            statuses(&evaluate(&baseline(), &f))[2],
+            ("selinux.state".to_string(), "pending")
+        );
+        // crypto_policy.applied belongs to crypto_policy
+        f["crypto_policy"]["configured"] = json!("DEFAULT:NO-SHA1");
+        f["crypto_policy"]["is_applied"] = json!(false);
+        let ev = evaluate(&baseline(), &f);
+        assert_eq!(controls(&ev)[0], "crypto_policy.applied");
+        assert_eq!(statuses(&ev)[0], ("crypto_policy".to_string(), "fail"));
     }
 
     #[test]

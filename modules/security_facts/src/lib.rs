@@ -163,6 +163,7 @@ impl kit::Module for SecurityFacts {
                 }
             );
             out.set("findings", &ev.findings);
+            out.set("controls", ev.controls());
             out.set("pending_reboot", &ev.pending_reboot);
             out.set("compliant", ev.findings.is_empty());
         }
