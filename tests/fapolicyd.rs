@@ -672,21 +672,18 @@ fn applied_at_service_start_or_first_boot() {
     sb.file("/opt/myapp/tool", "#!/bin/true\n");
     let trust = json!({"trust_file": "myapp", "paths": ["/opt/myapp"]});
     let config = json!({"settings": {"permissive": false}});
-    for (module, args) in [
+    let steps = [
         ("fapolicyd_rules", &rules),
         ("fapolicyd_trust", &trust),
         ("fapolicyd_config", &config),
-    ] {
+    ];
+    for (module, args) in steps {
         let r = sb.run(module, args.clone());
         assert!(r.get("failed").is_none(), "{module}: {r}");
         assert_eq!(r["applied_at"], "service_start", "{module}: {r}");
     }
     sb.dir("/usr/lib/bootc/kargs.d");
-    for (module, args) in [
-        ("fapolicyd_rules", &rules),
-        ("fapolicyd_trust", &trust),
-        ("fapolicyd_config", &config),
-    ] {
+    for (module, args) in steps {
         let r = sb.run(module, args.clone());
         assert!(r.get("failed").is_none(), "{module}: {r}");
         assert_eq!(r["changed"], false, "{module}: {r}");

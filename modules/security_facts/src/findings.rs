@@ -222,6 +222,22 @@ fn sorted(v: &Value) -> Vec<String> {
     s
 }
 
+/// `<service>.enabled`: its wants link, judged where the component is installed (an absent one
+/// is the `running` control's finding).
+fn check_enabled(
+    ev: &mut Evaluation,
+    f: &Value,
+    want: Option<bool>,
+    control: &str,
+    fixed_by: &'static str,
+) {
+    let Some(want) = want else { return };
+    ev.check(control, fixed_by);
+    if f["installed"] == true && f["enabled"] != want {
+        ev.find(control, json!(want), f["enabled"].clone(), "high", fixed_by);
+    }
+}
+
 /// Evaluate `facts` (the `hardening` facts) against the baseline.
 pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
     let mut ev = Evaluation::default();
@@ -413,18 +429,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
                 );
             }
         }
-        if let Some(want) = fw.enabled {
-            ev.check("firewalld.enabled", FW);
-            if f["installed"] == true && f["enabled"] != want {
-                ev.find(
-                    "firewalld.enabled",
-                    json!(want),
-                    f["enabled"].clone(),
-                    "high",
-                    FW,
-                );
-            }
-        }
+        check_enabled(&mut ev, f, fw.enabled, "firewalld.enabled", FW);
         if let Some(want) = &fw.default_zone {
             ev.check("firewalld.default_zone", FW);
             if f["default_zone"] != json!(want) {
@@ -500,18 +505,7 @@ pub fn evaluate(b: &Baseline, facts: &Value) -> Evaluation {
                 ev.find("fapolicyd.running", json!(want), actual, "high", FAPO);
             }
         }
-        if let Some(want) = fa.enabled {
-            ev.check("fapolicyd.enabled", FAPO);
-            if f["installed"] == true && f["enabled"] != want {
-                ev.find(
-                    "fapolicyd.enabled",
-                    json!(want),
-                    f["enabled"].clone(),
-                    "high",
-                    FAPO,
-                );
-            }
-        }
+        check_enabled(&mut ev, f, fa.enabled, "fapolicyd.enabled", FAPO);
         if let Some(want) = fa.default_deny.as_deref() {
             ev.check("fapolicyd.default_deny", "hardening.rhel.fapolicyd_rules");
             let have = f["default_deny"].as_str().unwrap_or("none");
