@@ -44,7 +44,9 @@ def generate(name, overrides):
         if action in REPORTING:
             continue
         templar = Templar(loader=loader, variables=variables)
-        runs = templar.evaluate_conditional(task["when"]) if "when" in task else True
+        when = task.get("when", [])
+        # a list of conditions holds when each does, as Ansible reads it
+        runs = all(templar.evaluate_conditional(w) for w in (when if isinstance(when, list) else [when]))
         if "register" in task and not runs:
             variables[task["register"]] = {"skipped": True, "changed": False}
         if not runs:
