@@ -359,10 +359,11 @@ impl kit::Module for FirewalldZone {
         }
         out.set(
             "applied_at",
+            // the running daemon keeps the old zone when only the permanent one changed
             kit::service::applied_at(
                 ctx,
                 state.daemon,
-                state.daemon && !args.runtime && out.changed,
+                state.daemon && !args.runtime && plan.changed(&state),
             )?,
         );
         if let Some(why) = offline {
