@@ -205,13 +205,25 @@ pub fn grubenv_set(env: &str, name: &str, value: &str) -> Result<String> {
     Ok(out)
 }
 
+/// A `GRUB_CMDLINE_LINUX=` or `GRUB_CMDLINE_LINUX_DEFAULT=` line of /etc/default/grub: its key
+/// (with `=`) and its value without the quotes. None for any other line.
+pub fn default_grub_cmdline(line: &str) -> Option<(&'static str, &str)> {
+    const KEY: &str = "GRUB_CMDLINE_LINUX=";
+    const KEY_DEFAULT: &str = "GRUB_CMDLINE_LINUX_DEFAULT=";
+    let (key, v) = if let Some(v) = line.strip_prefix(KEY) {
+        (KEY, v)
+    } else {
+        (KEY_DEFAULT, line.strip_prefix(KEY_DEFAULT)?)
+    };
+    Some((key, v.trim().trim_matches(|c| c == '"' || c == '\'')))
+}
+
 /// `GRUB_CMDLINE_LINUX="…"` of /etc/default/grub, edited (the line is added when missing and
 /// something is to be added). `GRUB_CMDLINE_LINUX_DEFAULT`, which grub-mkconfig appends for
 /// normal (not recovery) entries, loses the removed arguments and other values of added keys,
 /// so that it cannot undo the edit.
 fn edit_default_grub(text: &str, edit: &ArgEdit) -> String {
     const KEY: &str = "GRUB_CMDLINE_LINUX=";
-    const KEY_DEFAULT: &str = "GRUB_CMDLINE_LINUX_DEFAULT=";
     let default_edit = ArgEdit {
         add: Vec::new(),
         remove: edit.remove.clone(),
@@ -221,15 +233,10 @@ fn edit_default_grub(text: &str, edit: &ArgEdit) -> String {
         .split_inclusive('\n')
         .map(|l| {
             let body = l.strip_suffix('\n').unwrap_or(l);
-            let (name, v, is_default) = if let Some(v) = body.strip_prefix(KEY) {
-                (KEY, v, false)
-            } else if let Some(v) = body.strip_prefix(KEY_DEFAULT) {
-                (KEY_DEFAULT, v, true)
-            } else {
+            let Some((name, inner)) = default_grub_cmdline(body) else {
                 return l.to_string();
             };
-            let inner = v.trim().trim_matches(|c| c == '"' || c == '\'');
-            let new = if is_default {
+            let new = if name != KEY {
                 let before = split(inner);
                 let mut args = edited(&before, &default_edit);
                 args.retain(|a| !edit.add.iter().any(|x| key(x) == key(a) && x != a));

@@ -272,7 +272,7 @@ fn selinux_facts(ctx: &Ctx) -> Value {
 /// them, the generated GRUB menu), `/etc/kernel/cmdline`, `GRUB_CMDLINE_LINUX[_DEFAULT]` of
 /// `/etc/default/grub`, and bootc's kargs.d files.
 pub fn selinux_boot_args(ctx: &Ctx, c: &selinux::Current) -> Result<Vec<String>> {
-    use kit::kernel_args::{split, DEFAULT_GRUB, KARGS_D, KERNEL_CMDLINE};
+    use kit::kernel_args::{default_grub_cmdline, split, DEFAULT_GRUB, KARGS_D, KERNEL_CMDLINE};
     const ARGS: [&str; 2] = ["selinux=0", "enforcing=0"];
     let mut out = Vec::new();
     let mut note = |path: &str, args: &[String]| {
@@ -295,16 +295,10 @@ pub fn selinux_boot_args(ctx: &Ctx, c: &selinux::Current) -> Result<Vec<String>>
     if let Some(t) = &c.boot.kernel_cmdline {
         note(KERNEL_CMDLINE, &split(t));
     }
+    // read as the selinux module edits it (one reader of these lines, in the kit)
     for line in c.boot.default_grub.as_deref().unwrap_or("").lines() {
-        let l = line.trim();
-        if let Some(v) = l
-            .strip_prefix("GRUB_CMDLINE_LINUX=")
-            .or_else(|| l.strip_prefix("GRUB_CMDLINE_LINUX_DEFAULT="))
-        {
-            note(
-                DEFAULT_GRUB,
-                &split(v.trim_matches(|c| c == '"' || c == '\'')),
-            );
+        if let Some((_, v)) = default_grub_cmdline(line) {
+            note(DEFAULT_GRUB, &split(v));
         }
     }
     if ctx.path(KARGS_D).is_dir() {
