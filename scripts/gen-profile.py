@@ -3,7 +3,9 @@
 defaults, as Ansible itself evaluates them (its templating engine, the venv's ansible-core): each
 hardening.rhel task whose `when` holds becomes a step with its templated arguments.
 
-    gen-profile.py NAME [VAR=JSON ...]   print the profile (NAME: baseline; VARs override defaults)
+    gen-profile.py NAME [VAR=JSON | {JSON object} ...]
+                                         print the profile (NAME: baseline; the variables given
+                                         override the defaults, as -e does)
     gen-profile.py --check               fail when collection/files/profiles/ differs from this
 
 The profile is for a target that is not a running system (hardening_offline: true, README
@@ -93,8 +95,11 @@ def main(argv):
         sys.exit(__doc__)
     overrides = {}
     for a in argv[1:]:
-        k, _, v = a.partition("=")
-        overrides[k] = json.loads(v)
+        if a.lstrip().startswith("{"):
+            overrides.update(json.loads(a))
+        else:
+            k, _, v = a.partition("=")
+            overrides[k] = json.loads(v)
     sys.stdout.write(generate(argv[0], overrides))
 
 

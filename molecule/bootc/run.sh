@@ -21,11 +21,7 @@ cp -a "$COLL" "$CTX/hardening.rhel"
 # for both ways (Debian's policy type is `default`; fapolicyd cannot drop privileges here)
 VARS='{"hardening_fips": true, "hardening_selinux_policy": "default",
        "hardening_fapolicyd_settings": {"uid": "root", "gid": "root"}}'
-args=()
-while read -r kv; do args+=("$kv"); done < <(python3 -c '
-import json, sys
-for k, v in json.loads(sys.argv[1]).items(): print("%s=%s" % (k, json.dumps(v)))' "$VARS")
-python3 "$REPO/scripts/gen-profile.py" baseline "${args[@]}" > "$CTX/profile.json"
+python3 "$REPO/scripts/gen-profile.py" baseline "$VARS" > "$CTX/profile.json"
 
 T=localhost/hardening-rhel-bootc
 t0=$(date +%s)

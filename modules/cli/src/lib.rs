@@ -130,10 +130,10 @@ fn profile_text(spec: &str) -> Result<String, String> {
 /// collection's (this program in `files/` or `files/__aarch64/`, the modules in
 /// `plugins/modules/` or `plugins/modules/__aarch64/`).
 fn bin_dir(given: Option<&str>, steps: &[Step]) -> Result<PathBuf, String> {
-    let has_all = |d: &Path| steps.iter().all(|s| d.join(&s.module).is_file());
+    let missing = |d: &Path| steps.iter().find(|s| !d.join(&s.module).is_file());
     if let Some(d) = given {
         let d = PathBuf::from(d);
-        return match steps.iter().find(|s| !d.join(&s.module).is_file()) {
+        return match missing(&d) {
             None => Ok(d),
             Some(s) => Err(format!("{} has no module binary {}", d.display(), s.module)),
         };
@@ -148,7 +148,7 @@ fn bin_dir(given: Option<&str>, steps: &[Step]) -> Result<PathBuf, String> {
     };
     [here.clone(), collection]
         .into_iter()
-        .find(|d| has_all(d))
+        .find(|d| missing(d).is_none())
         .ok_or(format!(
             "the module binaries are neither beside {} nor in the collection's plugins/modules: give --bin-dir",
             exe.display()
