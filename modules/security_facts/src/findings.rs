@@ -101,6 +101,8 @@ pub struct Finding {
     pub severity: &'static str,
     /// The module (FQCN) that brings the control to the baseline.
     pub fixed_by: &'static str,
+    /// SSG rule ids, STIG and CIS ids, NIST controls (references.rs).
+    pub references: Value,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
@@ -116,6 +118,7 @@ pub struct Checked {
     pub control: String,
     pub status: &'static str,
     pub fixed_by: &'static str,
+    pub references: Value,
     /// This control's findings and pending items (the reports print them in its row).
     pub findings: Vec<Finding>,
     pub pending: Vec<Pending>,
@@ -183,6 +186,7 @@ impl Evaluation {
                     control: c.clone(),
                     status,
                     fixed_by,
+                    references: crate::references::of(c),
                     findings,
                     pending,
                 }
@@ -198,8 +202,10 @@ impl Evaluation {
         severity: &'static str,
         fixed_by: &'static str,
     ) {
+        let control = control.into();
         self.findings.push(Finding {
-            control: control.into(),
+            references: crate::references::of(owner_alias(&control)),
+            control,
             expected,
             actual,
             severity,
@@ -575,6 +581,41 @@ mod tests {
             "fapolicyd": {"running": true, "permissive": false, "integrity": "sha256"},
         }))
         .unwrap()
+    }
+
+    /// Every control the evaluation can check, and every finding, has its entry in the
+    /// generated reference table (scripts/gen-references.py lists them all).
+    #[test]
+    fn every_control_has_references() {
+        let mut b = baseline();
+        b.fips = Some(true);
+        b.firewalld.as_mut().unwrap().enabled = Some(true);
+        let fa = b.fapolicyd.as_mut().unwrap();
+        fa.enabled = Some(true);
+        fa.default_deny = Some("any".into());
+        let mut f = facts();
+        f["fips"]["system_fips"] = json!(false);
+        f["fips"]["dracut_config"] = json!(false);
+        let ev = evaluate(&b, &f);
+        assert_eq!(ev.checked.len(), 16);
+        for c in ev.controls() {
+            assert!(crate::references::known(&c.control), "{}", c.control);
+            assert!(c.references["ssg"].is_array());
+        }
+        for f in &ev.findings {
+            let name = owner_alias(&f.control);
+            assert!(crate::references::known(name), "{}", f.control);
+        }
+        let sel = ev.findings.iter().find(|f| f.control == "selinux.state");
+        assert_eq!(
+            sel.unwrap().references["stig_rhel9"],
+            json!(["RHEL-09-431010"])
+        );
+        // a finding named more finely than its control has the control's references
+        assert!(!crate::references::known("selinux.runtime"));
+        let mut ev2 = Evaluation::default();
+        ev2.find("selinux.runtime", json!(1), json!(2), "high", "x");
+        assert_eq!(ev2.findings[0].references, sel.unwrap().references);
     }
 
     fn controls(ev: &Evaluation) -> Vec<&str> {

@@ -9,6 +9,7 @@
 
 pub mod findings;
 pub mod lockout;
+pub mod references;
 
 use findings::{evaluate, Baseline};
 use kit::{Ctx, Default, Kind, Outcome, Param, Result};
