@@ -31,6 +31,9 @@ step "unit tests x86_64 (cargo test)" in_buildroot cargo test --workspace --excl
 step "unit tests aarch64 (cargo test under qemu-aarch64)" in_buildroot \
   cargo-zigbuild test --target "aarch64-unknown-linux-gnu.$GLIBC" --workspace --exclude hardening-rhel-tests
 step "build: release binaries ($(echo $ARCHES), glibc $GLIBC) and collection artifact" bash scripts/build.sh
+# the references table is what the SSG datastream says (the ComplianceAsCode part is checked
+# where that repository is at hand: scripts/gen-references.py --cac)
+step "compliance references as derived from SSG's RHEL 9 datastream" python3 scripts/gen-references.py --check
 # includes the generated bad-input suite, fault injection (strace) and the fuzz corpus replay
 # as root with CAP_SYS_ADMIN like on a host (the selinux module labels /.autorelabel only with it;
 # the sandbox roots are temp dirs of the build root container, never the host's /etc)
