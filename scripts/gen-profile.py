@@ -4,7 +4,7 @@ defaults, as Ansible itself evaluates them (its templating engine, the venv's an
 hardening.rhel task whose `when` holds becomes a step with its templated arguments.
 
     gen-profile.py NAME [VAR=JSON | {JSON object} ...]
-                                         print the profile (NAME: baseline; the variables given
+                                         print the profile (NAME: baseline, stig; the variables given
                                          override the defaults, as -e does)
     gen-profile.py --check               fail when collection/files/profiles/ differs from this
 
@@ -22,7 +22,7 @@ from ansible.template import Templar
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(REPO, "collection", "files", "profiles")
-PROFILES = {"baseline": {}}
+PROFILES = {"baseline": {"hardening_profile": "baseline"}, "stig": {"hardening_profile": "stig"}}
 # reporting tasks of the play (tags: [always]): what waits for a reboot; not steps
 REPORTING = {"ansible.builtin.set_fact", "ansible.builtin.debug", "ansible.builtin.reboot"}
 
@@ -45,24 +45,31 @@ def generate(name, overrides):
         action = action[0]
         if action in REPORTING:
             continue
-        templar = Templar(loader=loader, variables=variables)
-        when = task.get("when", [])
-        # a list of conditions holds when each does, as Ansible reads it
-        runs = all(templar.evaluate_conditional(w) for w in (when if isinstance(when, list) else [when]))
-        if "register" in task and not runs:
-            variables[task["register"]] = {"skipped": True, "changed": False}
-        if not runs:
-            continue
-        if not action.startswith("hardening.rhel."):
-            sys.exit("task %r (%s) runs with these variables and needs Ansible: not a profile step"
-                     % (task["name"], action))
-        # a result later steps' arguments read (directly or through a default) is unknown here
-        later = json.dumps([defaults] + [t for t in tasks[i + 1:] if not REPORTING & set(t)])
-        if "register" in task and task["register"] in later:
-            sys.exit("task %r registers %s, which later tasks read: a profile cannot know it"
-                     % (task["name"], task["register"]))
-        args = templar.template(task[action])
-        steps.append({"name": task["name"], "module": action.rsplit(".", 1)[1], "args": args})
+        # a loop is a step per item (Ansible evaluates `when` per item, with `item` set)
+        items = None
+        if "loop" in task:
+            items = Templar(loader=loader, variables=variables).template(task["loop"])
+        for item in (items if items is not None else [None]):
+            scope = dict(variables, item=item) if items is not None else variables
+            templar = Templar(loader=loader, variables=scope)
+            when = task.get("when", [])
+            # a list of conditions holds when each does, as Ansible reads it
+            runs = all(templar.evaluate_conditional(w) for w in (when if isinstance(when, list) else [when]))
+            if "register" in task and not runs and items is None:
+                variables[task["register"]] = {"skipped": True, "changed": False}
+            if not runs:
+                continue
+            if not action.startswith("hardening.rhel."):
+                sys.exit("task %r (%s) runs with these variables and needs Ansible: not a profile step"
+                         % (task["name"], action))
+            # a result later steps' arguments read (directly or through a default) is unknown here
+            later = json.dumps([defaults] + [t for t in tasks[i + 1:] if not REPORTING & set(t)])
+            if "register" in task and task["register"] in later:
+                sys.exit("task %r registers %s, which later tasks read: a profile cannot know it"
+                         % (task["name"], task["register"]))
+            args = templar.template(task[action])
+            step = task["name"] if items is None else "%s (%s)" % (task["name"], item)
+            steps.append({"name": step, "module": action.rsplit(".", 1)[1], "args": args})
     doc = {
         "profile": name,
         "generated_by": "scripts/gen-profile.py from playbooks/harden.yml and its role defaults"

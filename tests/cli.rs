@@ -3,7 +3,7 @@
 //! baseline profile applied, idempotent, exact in check mode; bad invocations change nothing.
 
 use hardening_rhel_tests::{bin_dir, Sandbox};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::process::Command;
 
 fn image_root() -> Sandbox {
@@ -191,15 +191,63 @@ fn usage_and_profile_errors_run_nothing_with_status_2() {
 }
 
 #[test]
-fn profile_prints_the_built_in_baseline_as_shipped() {
+fn profile_prints_the_built_in_profiles_as_shipped() {
+    for name in ["baseline", "stig"] {
+        let out = Command::new(bin_dir().join("hardening-rhel"))
+            .args(["profile", name])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        let shipped = std::fs::read_to_string(
+            hardening_rhel_tests::repo().join(format!("collection/files/profiles/{name}.json")),
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), shipped, "{name}");
+    }
+}
+
+/// The stig profile is what the STIG asks in our five areas: FIPS on, the drop zone with ssh,
+/// fapolicyd's rules ending in `deny perm=any all : all` with the stock files after ours removed.
+#[test]
+fn stig_profile_asks_what_the_stig_asks() {
     let out = Command::new(bin_dir().join("hardening-rhel"))
-        .args(["profile", "baseline"])
+        .args(["profile", "stig"])
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let shipped = std::fs::read_to_string(
-        hardening_rhel_tests::repo().join("collection/files/profiles/baseline.json"),
-    )
-    .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), shipped);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = doc["steps"].as_array().unwrap();
+    let args = |module: &str| -> Vec<&Value> {
+        steps
+            .iter()
+            .filter(|s| s["module"] == module)
+            .map(|s| &s["args"])
+            .collect()
+    };
+    assert_eq!(args("fips")[0]["state"], "enabled");
+    assert!(
+        args("crypto_policy").is_empty(),
+        "the fips module owns the policy"
+    );
+    assert_eq!(args("firewalld_zone")[0]["name"], "drop");
+    assert_eq!(args("firewalld_zone")[0]["services"], json!(["ssh"]));
+    let rules = args("fapolicyd_rules");
+    let removed: Vec<&str> = rules
+        .iter()
+        .filter(|a| a["state"] == "absent")
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "70-trusted-lang",
+            "72-shell",
+            "90-deny-execute",
+            "95-allow-open"
+        ]
+    );
+    let ours = rules.iter().find(|a| a["state"].is_null()).unwrap();
+    let lines = ours["rules"].as_array().unwrap();
+    assert_eq!(lines.last().unwrap(), "deny perm=any all : all");
+    assert_eq!(args("selinux")[0]["state"], "enforcing");
+    assert_eq!(args("fapolicyd_config")[0]["settings"]["permissive"], false);
 }

@@ -12,10 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The profiles built in: name and the generated JSON (collection/files/profiles/).
-const PROFILES: &[(&str, &str)] = &[(
-    "baseline",
-    include_str!("../../../collection/files/profiles/baseline.json"),
-)];
+const PROFILES: &[(&str, &str)] = &[
+    (
+        "baseline",
+        include_str!("../../../collection/files/profiles/baseline.json"),
+    ),
+    (
+        "stig",
+        include_str!("../../../collection/files/profiles/stig.json"),
+    ),
+];
 
 /// The modules a profile may name (the binaries next to this one).
 const MODULES: &[&str] = &[
@@ -38,7 +44,8 @@ apply runs the profile's steps in order with the collection's module binaries (b
 ones beside this program, or the installed collection's plugins/modules) and stops at the first
 failure. --check: nothing is changed, each step says what it would do. --diff: the results carry
 the modules' diffs (shown with --json). --json: one JSON document of every step's result.
-Profiles built in: baseline (playbooks/harden.yml with its defaults, hardening_offline: true).
+Profiles built in: baseline and stig (playbooks/harden.yml with its defaults and
+hardening_profile: baseline or stig, hardening_offline: true).
 Exit status: 0 done, 1 a step failed, 2 a usage or profile error (nothing was run).";
 
 /// A step of a profile: a task's name, its module and its arguments.
