@@ -15,6 +15,8 @@ references.json, and its table docs/references.md) from the compliance content i
 
     gen-references.py --cac GIT_DIR [--ssg DIR] [--write]
         derive everything; GIT_DIR is a clone (or bare repository) of ComplianceAsCode/content
+    gen-references.py --ssg-dir
+        print the directory of the (downloaded, extracted) datastreams, for molecule/openscap
     gen-references.py --check [--ssg DIR]
         CI (the ComplianceAsCode repository is not reachable there): recompute what comes from
         the datastreams, take the ComplianceAsCode part from the committed table, fail on any
@@ -231,7 +233,11 @@ def main():
     p.add_argument("--ssg")
     p.add_argument("--write", action="store_true")
     p.add_argument("--check", action="store_true")
+    p.add_argument("--ssg-dir", action="store_true")
     a = p.parse_args()
+    if a.ssg_dir:
+        print(ssg_dir(a.ssg)[0])
+        return
     if bool(a.cac) == a.check:
         p.error("give --cac GIT_DIR, or --check")
     committed = None
