@@ -91,7 +91,7 @@ fleet)
   for n in $sizes; do
     for pipelining in True False; do
       for step in harden-first harden-idempotent audit; do
-        pb=playbooks/harden.yml; [ "$step" = audit ] && pb=playbooks/audit.yml
+        pb=hardening.rhel.harden; [ "$step" = audit ] && pb=hardening.rhel.audit
         [ "$step" = harden-first ] && reset_hosts "$inv" "$n"
         measure "$out/fleet.txt" "$inv" "$n" "$pipelining" "$step" \
           -e "@$bench/fleet_vars.yml" -e "hardening_report_dir=$out/report" "$pb"
@@ -138,7 +138,7 @@ lsr)
     for step in first idempotent; do
       [ "$step" = first ] && reset_hosts "$inv" "$n"
       ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles,ansible.posix.profile_tasks measure "$out/lsr.txt" "$inv" "$n" True "harden-$step" \
-        -e "@$bench/fleet_vars.yml" playbooks/harden.yml
+        -e "@$bench/fleet_vars.yml" hardening.rhel.harden
     done
     posture "$inv" "after harden.yml, $n hosts"
   done

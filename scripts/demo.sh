@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, on a throwaway target: build the modules and the collection, start a Debian
-# container with systemd, audit it (playbooks/audit.yml), show what harden.yml would change (check
-# mode, diff), harden it, prove a second run changes nothing, audit again, and print the posture
+# container with systemd, audit it (hardening.rhel.audit, from the installed artifact), show what
+# hardening.rhel.harden would change (check mode, diff), harden it, prove a second run changes
+# nothing, audit again, and print the posture
 # before and after; the fleet reports are checked (JUnit XML, HTML rendered in headless Chromium).
 # The container is removed at the end; the reports stay in dist/demo-report/.
 source "$(dirname "$0")/env.sh"
@@ -31,16 +32,16 @@ REPORTS=$DIST/demo-report
 rm -rf "$REPORTS"
 
 log "audit before"
-run playbooks/audit.yml -e hardening_report_dir="$REPORTS/before"
+run hardening.rhel.audit -e hardening_report_dir="$REPORTS/before"
 log "what harden.yml would change (check mode, diff)"
-run playbooks/harden.yml --check --diff
+run hardening.rhel.harden --check --diff
 log "harden"
-run playbooks/harden.yml
+run hardening.rhel.harden
 log "second run: must change nothing"
-run playbooks/harden.yml | tee "$WORK/second.log"
+run hardening.rhel.harden | tee "$WORK/second.log"
 grep -Eq "changed=0 +unreachable=0 +failed=0" "$WORK/second.log"
 log "audit after"
-run playbooks/audit.yml -e hardening_report_dir="$REPORTS/after"
+run hardening.rhel.audit -e hardening_report_dir="$REPORTS/after"
 
 log "posture BEFORE ($REPORTS/before/$NAME.md)"
 cat "$REPORTS/before/$NAME.md"

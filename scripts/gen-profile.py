@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Derives the Ansible-free profile of `hardening-rhel apply` from playbooks/harden.yml and its role
-defaults, as Ansible itself evaluates them (its templating engine, the venv's ansible-core): each
-hardening.rhel task whose `when` holds becomes a step with its templated arguments.
+"""Derives the Ansible-free profile of `hardening-rhel apply` from the role hardening.rhel.hardening
+(collection/roles/hardening: its `harden` entry point and its defaults), as Ansible itself
+evaluates them (its templating engine, the venv's ansible-core): each hardening.rhel task whose
+`when` holds becomes a step with its templated arguments (a loop, a step per item).
 
     gen-profile.py NAME [VAR=JSON | {JSON object} ...]
                                          print the profile (NAME: baseline, stig; the variables given
                                          override the defaults, as -e does)
     gen-profile.py --check               fail when collection/files/profiles/ differs from this
+    gen-profile.py --write               write collection/files/profiles/
 
 The profile is for a target that is not a running system (hardening_offline: true, README
 "Images"): a task that needs Ansible there (a Python module whose `when` holds) is an error, and a
@@ -25,25 +27,26 @@ OUT = os.path.join(REPO, "collection", "files", "profiles")
 PROFILES = {"baseline": {"hardening_profile": "baseline"}, "stig": {"hardening_profile": "stig"}}
 # reporting tasks of the play (tags: [always]): what waits for a reboot; not steps
 REPORTING = {"ansible.builtin.set_fact", "ansible.builtin.debug", "ansible.builtin.reboot"}
+# the entry point's first task: the profile check (tasks/main.yml), not a step
+SKIPPED = {"ansible.builtin.import_tasks"}
+ROLE = os.path.join(REPO, "collection", "roles", "hardening")
 
 
 def generate(name, overrides):
     loader = DataLoader()
-    defaults = loader.load_from_file(
-        os.path.join(REPO, "playbooks/roles/hardening/defaults/main.yml"), trusted_as_template=True)
-    play = loader.load_from_file(os.path.join(REPO, "playbooks/harden.yml"), trusted_as_template=True)
+    defaults = loader.load_from_file(os.path.join(ROLE, "defaults", "main.yml"), trusted_as_template=True)
+    tasks = loader.load_from_file(os.path.join(ROLE, "tasks", "harden.yml"), trusted_as_template=True)
     variables = dict(defaults)
     variables.update(PROFILES[name])
     variables.update(overrides)
     variables["hardening_offline"] = True
     steps = []
-    tasks = play[0]["tasks"]
     for i, task in enumerate(tasks):
         action = [k for k in task if "." in k]
         if len(action) != 1:
             sys.exit("task %r: cannot tell its module" % task.get("name"))
         action = action[0]
-        if action in REPORTING:
+        if action in REPORTING or action in SKIPPED:
             continue
         # a loop is a step per item (Ansible evaluates `when` per item, with `item` set)
         items = None
@@ -72,7 +75,7 @@ def generate(name, overrides):
             steps.append({"name": step, "module": action.rsplit(".", 1)[1], "args": args})
     doc = {
         "profile": name,
-        "generated_by": "scripts/gen-profile.py from playbooks/harden.yml and its role defaults"
+        "generated_by": "scripts/gen-profile.py from the role hardening.rhel.hardening (harden) and its defaults"
                         " (hardening_offline: true); do not edit, regenerate",
         "steps": steps,
     }
@@ -88,9 +91,9 @@ def main(argv):
                 if f.read() != generate(name, {}):
                     bad.append(path)
         if bad:
-            sys.exit("%s: differ from what playbooks/harden.yml and its defaults give; run "
+            sys.exit("%s: differ from what the role hardening.rhel.hardening (harden) and its defaults give; run "
                      "scripts/gen-profile.py --write" % ", ".join(bad))
-        print("profiles agree with playbooks/harden.yml: %s" % ", ".join(sorted(PROFILES)))
+        print("profiles agree with the role hardening.rhel.hardening (harden): %s" % ", ".join(sorted(PROFILES)))
         return
     if argv == ["--write"]:
         os.makedirs(OUT, exist_ok=True)

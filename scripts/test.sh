@@ -65,8 +65,29 @@ docs_render() { # every module of the artifact renders in ansible-doc, with its 
     grep -q "EXAMPLES" <<<"$out" || { echo "no examples rendered for $m"; return 1; }
     echo "hardening.rhel.$m: rendered"
   done
+  # the role: every entry point, every variable of its argument specs
+  out=$(ansible-doc -t role hardening.rhel.hardening) || { echo "ansible-doc -t role failed"; return 1; }
+  for e in main harden audit; do
+    grep -q "ENTRY POINT: \*$e\*" <<<"$out" || { echo "entry point $e not rendered"; return 1; }
+  done
+  # every default documented, nothing documented that is not a default
+  local n
+  n=$(python3 - collection/roles/hardening <<'PY'
+import sys, yaml
+role = sys.argv[1]
+specs = yaml.safe_load(open(role + "/meta/argument_specs.yml"))["argument_specs"]
+defaults = set(yaml.safe_load(open(role + "/defaults/main.yml")))
+for entry, spec in specs.items():
+    if set(spec["options"]) != defaults:
+        sys.exit("entry point %s: documented but no default: %s; default but not documented: %s"
+                 % (entry, set(spec["options"]) - defaults, defaults - set(spec["options"])))
+print(len(defaults))
+PY
+) || { echo "$n"; return 1; }
+  [ "$(grep -c '^- hardening_' <<<"$out")" -eq $((3 * n)) ] || { echo "not every variable rendered"; return 1; }
+  echo "hardening.rhel.hardening (role): 3 entry points, $n variables each, rendered"
 }
-step "ansible-doc renders every module of the artifact" docs_render
+step "ansible-doc renders every module and the role of the artifact" docs_render
 
 # The execution environment: ansible-builder makes its build context, and the collection installs
 # from that context's requirements exactly as the EE's galaxy stage does (building the image itself

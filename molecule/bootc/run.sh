@@ -39,7 +39,7 @@ mounts=(-v "$VENV:$VENV:ro")
 podman build --no-cache --network none -f "$HERE/Containerfile.ansible" --build-arg BASE="$T-base:test" \
   --build-arg ANSIBLE_PLAYBOOK="$VENV/bin/ansible-playbook" --build-arg EXTRA_VARS="$VARS" \
   "${mounts[@]}" -v "$HARDENING_COLLECTIONS_PATH:/mnt/collections:ro" \
-  -v "$REPO/playbooks:/mnt/playbooks:ro" -t "$T-ansible:test" "$CTX" >&2
+  -t "$T-ansible:test" "$CTX" >&2
 echo "image builds: $(( $(date +%s) - t0 )) s"
 
 files() { # files IMAGE: the hardened files' listing (image-files.sh), without booting the image

@@ -1,9 +1,9 @@
 //! `hardening-rhel`: a profile of module tasks applied with the collection's binaries alone, where
 //! there is no Ansible - a bootc image's Containerfile `RUN`, a kickstart `%post`, a rescue shell.
 //!
-//! A profile is the list of tasks `playbooks/harden.yml` runs, with the arguments its role
-//! defaults give them (`scripts/gen-profile.py` derives it from the playbook; the baseline is
-//! built in, `hardening-rhel profile` prints it). Each step runs `<module> -` with its arguments
+//! A profile is the list of tasks the role `hardening.rhel.hardening` runs (entry point
+//! `harden`), with the arguments its defaults give them (`scripts/gen-profile.py` derives it from
+//! the role; baseline and stig are built in, `hardening-rhel profile` prints them). Each step runs `<module> -` with its arguments
 //! on standard input, as the collection's action plugins do; the first failure stops the run.
 
 use serde_json::{Map, Value};
@@ -44,7 +44,7 @@ apply runs the profile's steps in order with the collection's module binaries (b
 ones beside this program, or the installed collection's plugins/modules) and stops at the first
 failure. --check: nothing is changed, each step says what it would do. --diff: the results carry
 the modules' diffs (shown with --json). --json: one JSON document of every step's result.
-Profiles built in: baseline and stig (playbooks/harden.yml with its defaults and
+Profiles built in: baseline and stig (the playbook hardening.rhel.harden with its defaults and
 hardening_profile: baseline or stig, hardening_offline: true).
 Exit status: 0 done, 1 a step failed, 2 a usage or profile error (nothing was run).";
 
