@@ -56,6 +56,24 @@ version=$(sed -n 's/^version: *//p' collection/galaxy.yml)
 COLL=$(mktemp -d /var/tmp/hardening-collections.XXXXXX)
 trap 'rm -rf "$COLL"' EXIT
 export HARDENING_COLLECTIONS_PATH=$COLL ANSIBLE_COLLECTIONS_PATH=$COLL
+# the changelog: fragments valid, CHANGELOG.md what they give, the version being built released
+changelog() {
+  local tmp version rc=0
+  tmp=$(mktemp -d /var/tmp/hardening-changelog.XXXXXX)
+  cp -a collection/. "$tmp/"
+  (cd "$tmp" && antsibull-changelog lint && antsibull-changelog generate) || rc=1
+  if [ $rc = 0 ] && ! cmp -s collection/CHANGELOG.md "$tmp/CHANGELOG.md"; then
+    echo "collection/CHANGELOG.md is not what the fragments give (antsibull-changelog generate):"
+    diff collection/CHANGELOG.md "$tmp/CHANGELOG.md" | head -20; rc=1
+  fi
+  version=$(sed -n 's/^version: *//p' collection/galaxy.yml)
+  python3 -c 'import sys, yaml; sys.exit(sys.argv[2] not in yaml.safe_load(open(sys.argv[1]))["releases"])' \
+    collection/changelogs/changelog.yaml "$version" || { echo "no release $version in changelog.yaml"; rc=1; }
+  rm -rf "$tmp"
+  [ $rc = 0 ] && echo "changelog: fragments valid, CHANGELOG.md generated from them, release $version"
+  return $rc
+}
+step "changelog (antsibull-changelog lint, CHANGELOG.md as generated)" changelog
 step "install the artifact" ansible-galaxy collection install --offline -p "$COLL" "$DIST/hardening-rhel-$version.tar.gz"
 step "ansible-lint (production profile)" ansible-lint --offline --profile production
 docs_render() { # every module of the artifact renders in ansible-doc, with its examples
