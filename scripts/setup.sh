@@ -53,6 +53,27 @@ if [ ! -x "$VENV/bin/molecule" ] || [ ! -f "$VENV/.complete" ]; then
   touch "$VENV/.complete"
 fi
 
+# ansible-test's sanity tests run in virtual environments it bootstraps with get-pip.py, which it
+# downloads from a host these machines cannot reach unless the script is in its cache: a stand-in
+# (scripts/get-pip-standin.py) and the pip wheel of the version this ansible-test pins, from the
+# machine's pip index. The environments themselves are primed in scripts/test.sh (network), the
+# tests then run without any (unshare -n).
+at_cache=$HOME/.ansible/test/cache
+pip_version=$("$VENV/bin/python3" - <<'PY'
+import re, ansible_test, os
+src = open(os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")).read()
+print(re.search(r"default_packages = dict\(\s*pip='([0-9.]+)'", src).group(1))
+PY
+)
+if [ ! -f "$at_cache/pip-$pip_version-py3-none-any.whl" ]; then
+  log "pip $pip_version for ansible-test's bootstrap"
+  mkdir -p "$at_cache"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$at_cache" "pip==$pip_version"
+fi
+rm -f "$at_cache"/pip-*-py3-none-any.whl.tmp
+for w in "$at_cache"/pip-*-py3-none-any.whl; do [ "$w" = "$at_cache/pip-$pip_version-py3-none-any.whl" ] || rm -f "$w"; done
+install -m 0644 "$REPO/scripts/get-pip-standin.py" "$at_cache/get_pip_${pip_version//./_}.py"
+
 # Rust: none on the host. Builds and tests run in the build root (scripts/buildroot.sh).
 
 # podman on this host: runc (crun refuses hybrid cgroups), ulimits within the hard limits

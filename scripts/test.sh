@@ -75,6 +75,23 @@ changelog() {
 }
 step "changelog (antsibull-changelog lint, CHANGELOG.md as generated)" changelog
 step "install the artifact" ansible-galaxy collection install --offline -p "$COLL" "$DIST/hardening-rhel-$version.tar.gz"
+# ansible-test sanity on the collection as it is built (collection/ with its binaries: what the
+# artifact is made of), every test; the ignores (tests/sanity/ignore-<core>.txt) only skip
+# validate-modules for the binaries, each with its reason. Its virtual environments are primed
+# first (pip index), then the tests run with no network at all.
+sanity() {
+  local tmp py rc=0
+  tmp=$(mktemp -d /var/tmp/hardening-sanity.XXXXXX)
+  mkdir -p "$tmp/ansible_collections/hardening"
+  cp -a collection "$tmp/ansible_collections/hardening/rhel"
+  py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  (cd "$tmp/ansible_collections/hardening/rhel" &&
+    ansible-test sanity --prime-venvs --local --python "$py" >/dev/null &&
+    unshare -n ansible-test sanity --local --python "$py") || rc=1
+  rm -rf "$tmp"
+  return $rc
+}
+step "ansible-test sanity (every test, run without network)" sanity
 step "ansible-lint (production profile)" ansible-lint --offline --profile production
 docs_render() { # every module of the artifact renders in ansible-doc, with its examples
   local m out

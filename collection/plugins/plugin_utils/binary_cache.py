@@ -87,6 +87,7 @@ _SCRIPT = r"""
 umask 077
 R=__MARK__
 say() { echo "$R-$*"; exit 0; }
+unsafe_dir() { say "UNSAFE $1: a directory on the way is not owned by root or the user, others may write to it, or $1 is not the user own with mode 0700"; }
 home=$(cd -P -- "${HOME:?}" 2>/dev/null && pwd -P) || say "UNSAFE no usable home directory (HOME=${HOME-unset})"
 d=$home/__SUBDIR__
 T=__TRUST__
@@ -145,7 +146,7 @@ f=$d/$m.$h
 if [ "$op" = run ]; then
   # the steady state: one stat, one sha256sum, then the module
   check "$d" "$f" "$n"
-  case $? in 1) [ -d "$d" ] && say "UNSAFE $d: a directory on the way is not owned by root or the user, others may write to it, or $d is not the user own with mode 0700"; say MISS ;; 2) say MISS ;; esac
+  case $? in 1) [ -d "$d" ] && unsafe_dir "$d"; say MISS ;; 2) say MISS ;; esac
   s=$(sha256sum < "$f") && [ "${s%% *}" = "$h" ] || say MISS
   __ENV__
   exec "$f" -
@@ -153,7 +154,7 @@ fi
 if [ ! -d "$d" ]; then
   mkdir -p -- "$d" || say "UNSAFE cannot create $d"
 fi
-check "$d" || say "UNSAFE $d: a directory on the way is not owned by root or the user, others may write to it, or $d is not the user own with mode 0700"
+check "$d" || unsafe_dir "$d"
 case $op in
   install-run)
     IFS= read -r a || say "UNSAFE no arguments line"
@@ -298,10 +299,9 @@ class BinaryModuleAction(ActionBase):
         """The cache script's own answer (e.g. ('MISS', '')), or None when the module ran."""
         out = res.get("stdout", "").strip()
         if out.startswith(MARK + "-") and "\n" not in out:
-            what, _, why = out[len(MARK) + 1:].partition(" ")
+            what, dummy, why = out[len(MARK) + 1:].partition(" ")
             return what, why
         return None
-
 
     def module_args_json(self, module_args, task_vars):
         self._update_module_args(self._task.action, module_args, task_vars)
