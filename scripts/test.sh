@@ -141,6 +141,18 @@ ee_context() {
 }
 step "execution environment context (ansible-builder create)" ee_context
 
+# The docs site from the installed artifact (antsibull-docs + Sphinx, warnings are errors), built
+# and checked in headless Chromium without network: every option of every module, every variable
+# of the role, the examples.
+docsite() {
+  local out rc=0
+  out=$(mktemp -d /var/tmp/hardening-docsite.XXXXXX)
+  unshare -n bash docs/site/build.sh "$out/site" >/dev/null && unshare -n bash scripts/check-docsite.sh "$out/site/html" || rc=1
+  rm -rf "$out"
+  return $rc
+}
+step "docs site (antsibull-docs + Sphinx), checked in headless Chromium" docsite
+
 IMAGE=$(bash molecule/image/build.sh | tail -n 1)
 export HARDENING_TEST_IMAGE=$IMAGE
 echo "test image: $IMAGE"
