@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The execution environment, built for real: Automation Platform's usual base image is out of
+# reach of these machines, so the base is our own - Debian bookworm from its packages
+# (debootstrap, the machine's APT mirror) with Python 3, pip and the SSH client, and the machine's
+# own pip index (if it names one) and CA bundle, so that pip in the build reaches what the machine
+# reaches - and ansible-builder builds the EE on it from execution-environment.yml (ansible-core
+# and ansible-runner pinned, the collection artifact). Both images are cached by what they are
+# made of.
+# Prints the EE image name. Needs dist/ (scripts/build.sh).
+# Usage: ee/build.sh
+source "$(dirname "$0")/../scripts/env.sh"
+HERE=$REPO/ee
+version=$(sed -n 's/^version: *//p' "$REPO/collection/galaxy.yml")
+BASE_PACKAGES=(python3 python3-pip python3-venv openssh-client ca-certificates)
+pip_index=$("$VENV/bin/pip" config get global.index-url 2>/dev/null || true)
+pip_cert=$("$VENV/bin/pip" config get global.cert 2>/dev/null || echo /etc/ssl/certs/ca-certificates.crt)
+base_tag=$(printf '%s\n' "${BASE_PACKAGES[*]}" "$(cat "$0")" "$pip_index" "$(cat "$pip_cert")" | sha256sum | cut -c1-12)
+BASE=localhost/hardening-rhel-ee-base:$base_tag
+if ! podman image exists "$BASE"; then
+  root=$(mktemp -d /var/tmp/hardening-ee-root.XXXXXX)
+  trap 'rm -rf "$root"' EXIT
+  log "debootstrap the EE base ($BASE)" >&2
+  debootstrap --variant=minbase --include="$(IFS=,; echo "${BASE_PACKAGES[*]}")" \
+    bookworm "$root" "$(apt_mirror bookworm)" >&2
+  chroot "$root" apt-get clean
+  rm -rf "$root"/var/lib/apt/lists/*
+  : > "$root/etc/machine-id"
+  cp "$pip_cert" "$root/etc/ssl/certs/ca-certificates.crt"
+  printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n%s' "${pip_index:+index-url = $pip_index
+}" > "$root/etc/pip.conf"
+  tar -C "$root" -c . | podman import - "$BASE" >&2
+  rm -rf "$root"
+fi
+
+ctx=$(mktemp -d /var/tmp/hardening-ee-ctx.XXXXXX)
+trap 'rm -rf "$ctx"' EXIT
+tag=$(cat "$REPO/execution-environment.yml" "$DIST/hardening-rhel-$version.tar.gz" | sha256sum | cut -c1-12)
+EE=localhost/hardening-rhel-ee:$version-$tag
+if ! podman image exists "$EE"; then
+  log "ansible-builder build $EE on $BASE" >&2
+  (cd "$REPO" && ansible-builder create -f execution-environment.yml -c "$ctx" >/dev/null)
+  podman build -f "$ctx/Containerfile" --build-arg EE_BASE_IMAGE="$BASE" \
+    --build-arg PKGMGR=/usr/bin/apt-get --build-arg PKGMGR_PRESERVE_CACHE=always -t "$EE" "$ctx" >&2
+fi
+echo "$EE"
