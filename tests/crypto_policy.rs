@@ -517,8 +517,8 @@ fn lockout_future_with_only_rsa2048_keys_is_refused_in_check_mode_too() {
 }
 
 #[test]
-fn lockout_one_usable_key_passes_and_the_connection_is_reported() {
-    let sb = ssh_host(&[rsa_key(2048), rsa_key(4096)]);
+fn lockout_a_surviving_key_passes_and_the_connection_and_path_are_reported() {
+    let sb = ssh_host(&[rsa_key(4096)]);
     let r = sb.run("crypto_policy", json!({"policy": "FUTURE"}));
     ok(&r);
     assert_eq!(r["lockout_check"], "passed");
@@ -526,10 +526,210 @@ fn lockout_one_usable_key_passes_and_the_connection_is_reported() {
     assert_eq!(r["lockout_connection"]["local_port"], 2222);
     assert_eq!(r["lockout_connection"]["user"], "admin");
     assert_eq!(r["lockout_connection"]["found_by"], "socket");
+    let path = r["lockout_path"].to_string();
+    assert!(
+        path.contains(
+            "/home/admin/.ssh/authorized_keys:1 ssh-rsa (4096 bits): accepted under FUTURE"
+        ),
+        "{r}"
+    );
+    assert!(
+        r["lockout_basis"].as_str().unwrap().contains("TCP socket"),
+        "{r}"
+    );
     // nothing to change: still over SSH, still passed
     let r = sb.run("crypto_policy", json!({"policy": "FUTURE"}));
     assert_eq!(r["changed"], false);
     assert_eq!(r["lockout_check"], "passed");
+}
+
+/// Refused as `unknown` (nothing changed), with the message containing each of `want`.
+fn assert_unknown(sb: &Sandbox, args: serde_json::Value, want: &[&str]) {
+    let before = sb.snapshot();
+    for check in [true, false] {
+        let mut a = args.clone();
+        a["_ansible_check_mode"] = json!(check);
+        let r = sb.run("crypto_policy", a);
+        assert_eq!(r["failed"], true, "{r}");
+        assert_eq!(r["lockout_check"], "unknown", "{r}");
+        let msg = r["msg"].as_str().unwrap();
+        for w in want {
+            assert!(msg.contains(w), "{w}: {msg}");
+        }
+        assert!(!r["lockout_risks"].as_array().unwrap().is_empty(), "{r}");
+    }
+    sb.assert_unchanged(&before);
+}
+
+#[test]
+fn lockout_one_key_cut_and_one_surviving_is_unknown_not_passed() {
+    // which of the two the session used is not known: the 2048-bit one may be it
+    let sb = ssh_host(&[rsa_key(2048), rsa_key(4096)]);
+    assert_unknown(
+        &sb,
+        json!({"policy": "FUTURE"}),
+        &[
+            "cut: /home/admin/.ssh/authorized_keys:1 ssh-rsa (2048 bits)",
+            "survives:",
+            "ExposeAuthInfo",
+        ],
+    );
+    // the override goes through
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "allow_lockout": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "overridden");
+}
+
+#[test]
+fn lockout_user_certificates_of_an_ed25519_ca_are_cut_by_fips_policy() {
+    // no authorized key: the user logs in with certificates signed by an Ed25519 CA
+    let sb = ssh_host(&[]);
+    sb.file(
+        "/etc/ssh/sshd_config",
+        "Port 2222\nTrustedUserCAKeys /etc/ssh/user_ca.pub\nInclude /etc/ssh/sshd_config.d/*.conf\n",
+    )
+    .file("/etc/ssh/user_ca.pub", ED25519_KEY);
+    let r = sb.run("crypto_policy", json!({"policy": "FIPS"}));
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("certificates signed by the CA ssh-ed25519 in /etc/ssh/user_ca.pub")
+            && msg.contains("CASignatureAlgorithms"),
+        "{msg}"
+    );
+    // an ECDSA CA is still accepted, but FIPS accepts fewer certificate types: unknown
+    sb.file("/etc/ssh/user_ca.pub", hardening_rhel_tests::ECDSA_KEY);
+    assert_unknown(
+        &sb,
+        json!({"policy": "FIPS"}),
+        &["the session's certificate is not known"],
+    );
+}
+
+#[test]
+fn lockout_match_blocks_decide_which_keys_count() {
+    // sshd reads admin's keys from /etc/ssh/keys/admin (a 2048-bit key), not ~/.ssh
+    let sb = ssh_host(&[rsa_key(4096)]);
+    sb.file(
+        "/etc/ssh/sshd_config",
+        "Port 2222\nInclude /etc/ssh/sshd_config.d/*.conf\nMatch User admin Address 10.0.0.0/8\n  AuthorizedKeysFile /etc/ssh/keys/%u\n",
+    )
+    .file("/etc/ssh/keys/admin", &(rsa_key(2048) + "\n"));
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("/etc/ssh/keys/admin:1 ssh-rsa (2048 bits)"),
+        "{r}"
+    );
+    // a Match block that cannot be evaluated here and sets the keys file: unknown
+    sb.file(
+        "/etc/ssh/sshd_config",
+        "Port 2222\nInclude /etc/ssh/sshd_config.d/*.conf\nMatch Host *.corp\n  AuthorizedKeysFile /etc/ssh/keys/%u\n",
+    );
+    assert_unknown(&sb, json!({"policy": "FUTURE"}), &["Match Host *.corp"]);
+}
+
+#[test]
+fn lockout_keys_restricted_by_from_count_only_from_their_addresses() {
+    // the 4096-bit key is only accepted from 192.0.2.0/24; the session comes from 10.0.0.10
+    let sb = ssh_host(&[
+        format!("from=\"192.0.2.0/24\" {}", rsa_key(4096)),
+        rsa_key(2048),
+    ]);
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    // from the key's own network it would be the one that survives
+    let sb = ssh_host(&[format!("from=\"10.0.0.0/8\" {}", rsa_key(4096))]);
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "_ansible_check_mode": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+}
+
+#[test]
+fn lockout_keys_command_and_no_keys_are_unknown() {
+    let sb = ssh_host(&[]);
+    assert_unknown(
+        &sb,
+        json!({"policy": "FUTURE"}),
+        &["no way in by public key"],
+    );
+    let _ = std::fs::remove_file(sb.path("/home/admin/.ssh/authorized_keys"));
+    assert_unknown(
+        &sb,
+        json!({"policy": "FUTURE"}),
+        &["no way in by public key"],
+    );
+    sb.file(
+        "/etc/ssh/sshd_config",
+        "Port 2222\nAuthorizedKeysCommand /usr/bin/sss_ssh_authorizedkeys\nAuthorizedKeysCommandUser nobody\nInclude /etc/ssh/sshd_config.d/*.conf\n",
+    );
+    assert_unknown(&sb, json!({"policy": "FUTURE"}), &["AuthorizedKeysCommand"]);
+}
+
+#[test]
+fn lockout_become_outside_the_sshd_session_is_judged_by_ansibles_connection() {
+    // run0 / systemd-run: the module is no descendant of sshd
+    let sb = ssh_host(&[rsa_key(2048)]);
+    sb.outside_ssh("admin", 1000, 2222);
+    // without the action plugin's hint: today's detection (not over SSH, warned)
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "_ansible_check_mode": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "not_over_ssh");
+    // the hint says SSH as admin on port 2222: the session is found among all sshd processes
+    let hint = json!({"transport": "ssh", "host": "h", "port": 2222, "user": "admin", "become_method": "run0"});
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "_ansible_check_mode": true, "_hardening_connection": hint}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    assert!(r["msg"].as_str().unwrap().contains("10.0.0.10"), "{r}");
+    // a session that cannot be found while Ansible says SSH: unknown, never not_over_ssh
+    let mut h2 = hint.clone();
+    h2["port"] = json!(22);
+    assert_unknown(
+        &sb,
+        json!({"policy": "FUTURE", "_hardening_connection": h2}),
+        &[
+            "Ansible connects over SSH",
+            "run0",
+            "no sshd session of admin on port 22",
+        ],
+    );
+    // the hint is checked like any argument
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "_hardening_connection": {"transport": "ssh", "sure": 1}}),
+    );
+    assert_eq!(r["failed"], true);
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("_hardening_connection: unknown key sure"),
+        "{r}"
+    );
 }
 
 #[test]

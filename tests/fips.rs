@@ -528,9 +528,60 @@ fn lockout_fips_with_only_ed25519_keys_or_host_keys_is_refused() {
         "/home/admin/.ssh/authorized_keys",
         &format!("{ED25519_KEY}\n{ECDSA_KEY}\n"),
     );
+    // which of the two keys the session used is not known: unknown, refused
+    let r = sb.run(
+        "fips",
+        json!({"state": "enabled", "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "unknown", "{r}");
+    assert!(r["msg"].as_str().unwrap().contains("ExposeAuthInfo"), "{r}");
+    // sshd exposes the session's own key (ExposeAuthInfo yes): the ECDSA one survives FIPS
+    sb.file(
+        "/proc/102/environ",
+        "HOME=/home/admin\0SSH_USER_AUTH=/tmp/sshauth.ab12\0",
+    )
+    .file("/tmp/sshauth.ab12", &format!("publickey {ECDSA_KEY}\n"));
     let r = sb.run("fips", json!({"state": "enabled"}));
     ok(&r);
     assert_eq!(r["lockout_check"], "passed");
+    assert!(
+        r["lockout_path"][0].as_str().unwrap().contains(
+            "the key the session authenticated with (/tmp/sshauth.ab12: ecdsa-sha2-nistp256)"
+        ),
+        "{r}"
+    );
+}
+
+#[test]
+fn lockout_the_sessions_own_ed25519_key_is_refused_even_beside_a_surviving_one() {
+    use hardening_rhel_tests::{ECDSA_KEY, ED25519_KEY};
+    let sb = host(9);
+    sb.over_ssh("admin", 1000, 22)
+        .file(
+            "/etc/ssh/sshd_config",
+            "HostKey /etc/ssh/ssh_host_ecdsa_key\nExposeAuthInfo yes\n",
+        )
+        .file("/etc/ssh/ssh_host_ecdsa_key.pub", ECDSA_KEY)
+        .file(
+            "/home/admin/.ssh/authorized_keys",
+            &format!("{ED25519_KEY}\n{ECDSA_KEY}\n"),
+        )
+        .file("/proc/102/environ", "SSH_USER_AUTH=/tmp/sshauth.cd34\0")
+        .file("/tmp/sshauth.cd34", &format!("publickey {ED25519_KEY}\n"));
+    let r = sb.run(
+        "fips",
+        json!({"state": "enabled", "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("would refuse the key the session authenticated with"),
+        "{r}"
+    );
 }
 
 /// A RHEL root of `version` with no boot entries (a container image, an image being built): the

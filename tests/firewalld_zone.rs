@@ -427,3 +427,185 @@ fn enabled_links_the_unit_offline_and_applied_at_says_when() {
     assert_eq!(r["changed"], true);
     assert!(sb.path(link).symlink_metadata().is_err());
 }
+
+// ---- lockout guard: the ways in people use (issue 30) ----
+
+const ADMINS: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ipset type=\"hash:net\">\n  <entry>10.0.0.0/24</entry>\n</ipset>\n";
+
+/// SSH allowed only from the `admins` ipset (zone mgmt), the default zone drop: set up through
+/// the module itself, each step passed by the guard naming the ipset path.
+fn ipset_allowlist() -> Sandbox {
+    let sb = ssh_host(22);
+    sb.file("/etc/firewalld/ipsets/admins.xml", ADMINS);
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "mgmt", "sources": ["ipset:admins"], "services": ["ssh"]}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+    let r = sb.run("firewalld_zone", json!({"name": "drop", "default": true}));
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed", "{r}");
+    assert!(
+        r["lockout_path"][0]
+            .as_str()
+            .unwrap()
+            .contains("zone mgmt (its sources hold 10.0.0.10): service ssh"),
+        "{r}"
+    );
+    sb
+}
+
+fn refused(r: &Value, want: &str) {
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    assert!(r["msg"].as_str().unwrap().contains(want), "{want}: {r}");
+}
+
+#[test]
+fn lockout_an_ipset_allowlist_is_a_way_in_and_its_cuts_are_refused() {
+    let sb = ipset_allowlist();
+    let before = sb.snapshot();
+    // the issue's case: the zone's lists emptied
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "mgmt", "ports": [], "services": [], "exclusive": true, "_ansible_check_mode": true}),
+    );
+    refused(
+        &r,
+        "zone mgmt (its sources hold 10.0.0.10) has no service, port or rule accepting tcp port 22",
+    );
+    // target DROP on that zone
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "mgmt", "target": "DROP", "services": [], "exclusive": true}),
+    );
+    refused(&r, "zone mgmt");
+    // the source removed: the default zone drop takes the peer
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "mgmt", "remove": {"sources": ["ipset:admins"]}}),
+    );
+    refused(&r, "default zone drop");
+    sb.assert_unchanged(&before);
+    // with allow_lockout the change is made (the next connection would be cut)
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "mgmt", "services": [], "exclusive": true, "allow_lockout": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "overridden");
+    assert!(!sb
+        .read("/etc/firewalld/zones/mgmt.xml")
+        .unwrap()
+        .contains("ssh"));
+}
+
+#[test]
+fn lockout_an_ipset_that_cannot_be_judged_is_unknown_never_passed() {
+    let sb = ipset_allowlist();
+    // entries that time out are not in the permanent configuration
+    sb.file(
+        "/etc/firewalld/ipsets/admins.xml",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ipset type=\"hash:net\">\n  <option name=\"timeout\" value=\"600\"/>\n</ipset>\n",
+    );
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "work", "services": ["https"]}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "unknown", "{r}");
+    assert!(r["msg"].as_str().unwrap().contains("ipset:admins"), "{r}");
+    // a MAC set: the same
+    sb.file(
+        "/etc/firewalld/ipsets/admins.xml",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ipset type=\"hash:mac\">\n  <entry>52:54:00:12:34:56</entry>\n</ipset>\n",
+    );
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "work", "services": ["https"]}),
+    );
+    assert_eq!(r["lockout_check"], "unknown", "{r}");
+}
+
+#[test]
+fn lockout_removing_an_ipset_accept_rich_rule_is_refused() {
+    let sb = ssh_host(22);
+    sb.file("/etc/firewalld/ipsets/admins.xml", ADMINS);
+    let rule = "rule family=\"ipv4\" source ipset=\"admins\" service name=\"ssh\" accept";
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": [], "rich_rules": [rule], "exclusive": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed", "{r}");
+    assert!(r["lockout_path"].to_string().contains("rich rule"), "{r}");
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "remove": {"rich_rules": [rule]}}),
+    );
+    refused(&r, "default zone public");
+}
+
+#[test]
+fn lockout_the_configuration_a_stopped_firewalld_will_load_is_judged() {
+    // firewalld stopped, sshd on 2222, which no zone opens: the baseline zone (ssh only) would
+    // cut the session when firewalld starts; refused, as is enabling the unit
+    let sb = ssh_host(2222);
+    sb.with_systemctl();
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh"], "exclusive": true, "default": true}),
+    );
+    refused(&r, "firewalld is not running: from its next start");
+    let r = sb.run("firewalld_zone", json!({"name": "public", "enabled": true}));
+    refused(&r, "tcp port 2222");
+    assert!(sb.calls("systemctl").is_empty());
+    // the zone made right first, then enabling passes, naming the port
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh"], "ports": ["2222/tcp"], "enabled": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+    assert!(
+        r["lockout_path"].to_string().contains("port 2222/tcp"),
+        "{r}"
+    );
+}
+
+#[test]
+fn lockout_host_policies_and_networkmanager_bindings_are_judged() {
+    let sb = ssh_host(22);
+    // a HOST policy with a negative priority that rejects the admin network comes first
+    sb.file(
+        "/etc/firewalld/policies/deny-admins.xml",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<policy target=\"CONTINUE\" priority=\"-10\">\n  <rule family=\"ipv4\">\n    <source address=\"10.0.0.0/24\"/>\n    <reject/>\n  </rule>\n  <ingress-zone name=\"ANY\"/>\n  <egress-zone name=\"HOST\"/>\n</policy>\n",
+    );
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh", "https"]}),
+    );
+    refused(&r, "policy deny-admins");
+    let _ = std::fs::remove_file(sb.path("/etc/firewalld/policies/deny-admins.xml"));
+    // eth0 bound to zone internal by a NetworkManager profile: public's ssh does not help
+    sb.file(
+        "/etc/NetworkManager/system-connections/eth0.nmconnection",
+        "[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\nzone=drop\n",
+    );
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh", "https"]}),
+    );
+    refused(&r, "bound by the NetworkManager profile");
+    // a profile that does not name its interface may be the session's: unknown
+    sb.file(
+        "/etc/NetworkManager/system-connections/eth0.nmconnection",
+        "[connection]\nid=eth0\ntype=ethernet\nzone=drop\n",
+    );
+    let r = sb.run(
+        "firewalld_zone",
+        json!({"name": "public", "services": ["ssh", "https"]}),
+    );
+    assert_eq!(r["lockout_check"], "unknown", "{r}");
+}

@@ -247,6 +247,21 @@ impl Sandbox {
         self
     }
 
+    /// As [`Sandbox::over_ssh`], but the module runs outside the session's process tree, as a
+    /// become method that starts it through systemd does (run0, machinectl, systemd-run): its
+    /// parent is systemd, no login uid and no SSH_CONNECTION of its own. The session is still
+    /// there: its privileged sshd (100) has the user's login uid.
+    pub fn outside_ssh(&self, user: &str, uid: u32, port: u16) -> &Self {
+        self.over_ssh(user, uid, port);
+        self.file(
+            "/proc/self/status",
+            "Name:\tmodule\nPPid:\t1\nUid:\t0\t0\t0\t0\n",
+        );
+        self.file("/proc/self/loginuid", "4294967295");
+        self.file("/proc/100/loginuid", &uid.to_string());
+        self
+    }
+
     pub fn read(&self, abs: &str) -> Option<String> {
         std::fs::read_to_string(self.path(abs)).ok()
     }

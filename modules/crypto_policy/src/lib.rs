@@ -113,12 +113,12 @@ pub fn guard(
         kit::lockout::nothing_to_cut(ctx, out);
         return Ok(());
     }
-    let conn = kit::lockout::connection(ctx)?;
-    let risks = sshguard::guard(ctx, conn.as_ref(), desired, &before, &plan.policy_after)?;
+    let session = kit::lockout::session(ctx)?;
+    let findings = sshguard::guard(ctx, session.conn(), desired, &before, &plan.policy_after)?;
     kit::lockout::judge(
-        conn.as_ref(),
+        &session,
         &format!("the crypto policy {}", plan.policy_after),
-        &risks,
+        &findings,
         allow,
         out,
     )

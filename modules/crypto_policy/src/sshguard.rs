@@ -12,7 +12,7 @@
 //! becomes `RequiredRSASize`.
 
 use crate::{policy::PolicySpec, syntax, DefKind, Desired, ETC_POLICIES, SHARE_POLICIES};
-use kit::lockout::{Connection, Risk};
+use kit::lockout::{Connection, Findings, Risk};
 use kit::ssh::{self, glob, PublicKey};
 use kit::{Ctx, Error, Result};
 
@@ -253,42 +253,95 @@ pub fn server_for(ctx: &Ctx, desired: &Desired, policy: &str) -> Result<Option<S
     Ok(Some(SshServer::evaluate(&refs)))
 }
 
-/// The keys a guard judges: the connecting user's authorized keys (file, line, key,
-/// cert-authority) and the host keys (file, key).
+/// The keys a guard judges: the connecting user's ways in by public key (authorized keys usable
+/// from the session's address, the CAs sshd trusts for certificates, an AuthorizedKeysCommand)
+/// as sshd_config says for this session (its `Match` blocks evaluated), and the host keys.
 #[derive(Debug, Default)]
 pub struct Keys {
     pub user: Vec<(String, ssh::KeyLine)>,
     pub user_files: Vec<String>,
+    /// TrustedUserCAKeys (file, key).
+    pub cas: Vec<(String, PublicKey)>,
     pub host: Vec<(String, PublicKey)>,
     /// Keys may also come from an AuthorizedKeysCommand.
     pub keys_command: bool,
     pub pubkey_auth: bool,
+    /// Keys that may or may not be usable from the session's address (`from=` with host names).
+    pub maybe: Vec<(String, ssh::KeyLine)>,
+    /// What cannot be told of this session's configuration.
+    pub unknown: Vec<String>,
+    /// The key the session authenticated with, where sshd exposes it (`ExposeAuthInfo yes`):
+    /// (its SSH_USER_AUTH file, key).
+    pub session_key: Option<(String, PublicKey)>,
 }
 
-/// Read the connecting user's authorized keys and the host public keys, as sshd_config says.
+/// Read the connecting user's ways in and the host public keys, as sshd_config says for this
+/// session.
 pub fn read_keys(ctx: &Ctx, conn: &Connection) -> Result<Option<Keys>> {
-    let Some(cfg) = ssh::sshd_config(ctx)? else {
+    let account = match conn.uid {
+        Some(u) => kit::lockout::account(ctx, u)?,
+        None => None,
+    };
+    let mut unknown = Vec::new();
+    let m = match &account {
+        Some(a) => Some(ssh::MatchCtx {
+            user: a.name.clone(),
+            groups: kit::lockout::groups_of(ctx, a)?,
+            addr: conn.peer,
+            laddr: conn.local,
+            lport: conn.local_port,
+        }),
+        None => {
+            unknown.push("the session's login user is not known (no login uid, no /etc/passwd entry), so sshd's Match blocks and the user's keys cannot be read".to_string());
+            None
+        }
+    };
+    let Some(cfg) = ssh::sshd_config_for(ctx, m.as_ref())? else {
         return Ok(None);
     };
+    unknown.extend(cfg.unknown.iter().cloned());
     let mut k = Keys {
         keys_command: cfg.authorized_keys_command,
         pubkey_auth: cfg.pubkey_authentication,
+        unknown,
         ..Keys::default()
     };
-    if let (Some(user), Some(uid), Some(home)) = (&conn.user, conn.uid, &conn.home) {
+    if let Some(a) = &account {
         for pat in &cfg.authorized_keys_files {
-            let Some(f) = ssh::expand_keys_file(pat, user, uid, home) else {
+            let Some(f) = ssh::expand_keys_file(pat, &a.name, a.uid, &a.home) else {
                 continue;
             };
             if let Some(text) = ctx.read(&f)? {
-                k.user.extend(
-                    ssh::authorized_keys(&text)
-                        .0
-                        .into_iter()
-                        .map(|l| (f.clone(), l)),
-                );
+                for l in ssh::authorized_keys(&text).0 {
+                    match l.from.as_deref().map(|p| ssh::addr_matches(p, conn.peer)) {
+                        None | Some(Some(true)) => k.user.push((f.clone(), l)),
+                        // sshd refuses this key from the session's address: not its way in
+                        Some(Some(false)) => {}
+                        Some(None) => k.maybe.push((f.clone(), l)),
+                    }
+                }
             }
             k.user_files.push(f);
+        }
+        if let Some(ca) = &cfg.trusted_user_ca_keys {
+            if let Some(f) = ssh::expand_keys_file(ca, &a.name, a.uid, &a.home) {
+                match ctx.read(&f)? {
+                    Some(text) => {
+                        for l in ssh::authorized_keys(&text).0 {
+                            k.cas.push((f.clone(), l.key));
+                        }
+                    }
+                    None => k
+                        .unknown
+                        .push(format!("TrustedUserCAKeys {f} does not exist")),
+                }
+            }
+        }
+    }
+    if let Some(f) = &conn.auth_info {
+        if let Some(text) = ctx.read(f)? {
+            // the last public key of the session's methods is the one it logged in with
+            k.session_key = ssh::session_keys(&text).pop().map(|key| (f.clone(), key));
         }
     }
     for hk in &cfg.host_keys {
@@ -302,43 +355,200 @@ pub fn read_keys(ctx: &Ctx, conn: &Connection) -> Result<Option<Keys>> {
     Ok(Some(k))
 }
 
-/// What changing the OpenSSH server back-end from `before` to `after` would cut: every
-/// authorized key of the user usable before and none after; every host key usable before and
-/// none after. (A key set that nothing accepts today is not how the user logged in: it is no
-/// risk of this change.)
-pub fn risks(keys: &Keys, before: &SshServer, after: &SshServer, policy: &str) -> Vec<Risk> {
-    let mut out = Vec::new();
-    if keys.pubkey_auth && !keys.user.is_empty() {
-        let usable = |s: &SshServer| {
-            keys.user
-                .iter()
-                .filter(|(_, l)| s.refuses(&l.key, l.cert_authority).is_none())
-                .count()
-        };
-        if usable(before) > 0 && usable(after) == 0 && !keys.keys_command {
-            let why: Vec<String> = keys
-                .user
-                .iter()
-                .map(|(f, l)| {
-                    format!(
-                        "{f}:{} {}{}: {}",
-                        l.line,
-                        l.key.describe(),
-                        if l.cert_authority {
-                            " (cert-authority)"
-                        } else {
-                            ""
-                        },
-                        after.refuses(&l.key, l.cert_authority).unwrap_or_default()
-                    )
-                })
-                .collect();
-            out.push(Risk(format!(
-                "under {policy} sshd would accept none of the user's keys ({})",
-                why.join(", ")
-            )));
+/// Whether `after` accepts every public-key algorithm, certificate and RSA size `before` does:
+/// then no key, whatever it is, is cut.
+pub fn accepts_all_of(after: &SshServer, before: &SshServer) -> bool {
+    let a = after.pubkey_accepted();
+    before.pubkey_accepted().iter().all(|x| a.contains(x))
+        && {
+            let ca = after.ca_signature();
+            before.ca_signature().iter().all(|x| ca.contains(x))
+        }
+        && after.min_rsa_size <= before.min_rsa_size
+}
+
+/// One way in and what the change does to it.
+enum Fate {
+    Survives(String),
+    Cut(String),
+    Unknown(String),
+}
+
+/// What changing the OpenSSH server back-end from `before` to `after` does to the session's ways
+/// in. Each way the user had before (a key accepted, a CA, an AuthorizedKeysCommand) survives,
+/// is cut, or cannot be judged. `passed` (no risk, no unknown) only when every way survives:
+/// which one the session used is not known here. All ways cut is a risk; a mix, or none found,
+/// is unknown. The host keys: all usable ones cut is a risk.
+pub fn findings(keys: &Keys, before: &SshServer, after: &SshServer, policy: &str) -> Findings {
+    let mut out = Findings::default();
+    for u in &keys.unknown {
+        out.unknown(format!("sshd_config: {u}"));
+    }
+    let mut ways: Vec<Fate> = Vec::new();
+    // the session's own key, as sshd exposes it: that is the way in (a certificate's CA is
+    // not read from its blob here: certificates take the general judgement below)
+    if let Some((f, key)) = keys.session_key.as_ref().filter(|(_, k)| !k.is_cert()) {
+        let d = format!(
+            "the key the session authenticated with ({f}: {})",
+            key.describe()
+        );
+        match after.refuses(key, false) {
+            None => out.path(format!("{d}: accepted under {policy}")),
+            Some(why) => out.risk(format!("under {policy} sshd would refuse {d}: {why}")),
+        }
+        host_keys(keys, before, after, policy, &mut out);
+        return out;
+    }
+    let desc = |f: &str, l: &ssh::KeyLine| {
+        format!(
+            "{f}:{} {}{}",
+            l.line,
+            l.key.describe(),
+            if l.cert_authority {
+                " (cert-authority)"
+            } else {
+                ""
+            }
+        )
+    };
+    if keys.pubkey_auth {
+        for (f, l) in &keys.user {
+            if before.refuses(&l.key, l.cert_authority).is_some() {
+                continue; // not accepted today: not how the session came in
+            }
+            let d = desc(f, l);
+            ways.push(match after.refuses(&l.key, l.cert_authority) {
+                None if l.cert_authority && !accepts_all_of(after, before) => Fate::Unknown(format!(
+                    "certificates signed by {d}: the CA is still accepted, but under {policy} sshd accepts fewer certificate key types, and the session's certificate is not known here"
+                )),
+                None => Fate::Survives(d),
+                Some(why) => Fate::Cut(format!("{d}: {why}")),
+            });
+        }
+        for (f, ca) in &keys.cas {
+            if before.refuses(ca, true).is_some() {
+                continue;
+            }
+            let d = format!(
+                "certificates signed by the CA {} in {f} (TrustedUserCAKeys)",
+                ca.describe()
+            );
+            ways.push(match after.refuses(ca, true) {
+                Some(why) => Fate::Cut(format!("{d}: {why}")),
+                None if !accepts_all_of(after, before) => Fate::Unknown(format!(
+                    "{d}: the CA is still accepted, but under {policy} sshd accepts fewer key types, and the session's certificate is not known here"
+                )),
+                None => Fate::Survives(d),
+            });
+        }
+        for (f, l) in &keys.maybe {
+            if before.refuses(&l.key, l.cert_authority).is_some() {
+                continue;
+            }
+            if let Some(why) = after.refuses(&l.key, l.cert_authority) {
+                ways.push(Fate::Unknown(format!(
+                    "{}: {why}; its from=\"{}\" names hosts, so whether the session may use it cannot be told",
+                    desc(f, l),
+                    l.from.as_deref().unwrap_or("")
+                )));
+            }
+        }
+        if keys.keys_command {
+            ways.push(if accepts_all_of(after, before) {
+                Fate::Survives(format!(
+                    "keys from the AuthorizedKeysCommand: {policy} accepts every key type and size accepted before"
+                ))
+            } else {
+                Fate::Unknown(format!(
+                    "keys from the AuthorizedKeysCommand cannot be read here, and {policy} accepts fewer key types or sizes"
+                ))
+            });
         }
     }
+    let survives: Vec<&String> = ways
+        .iter()
+        .filter_map(|w| match w {
+            Fate::Survives(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    let cut: Vec<&String> = ways
+        .iter()
+        .filter_map(|w| match w {
+            Fate::Cut(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    let unknown: Vec<&String> = ways
+        .iter()
+        .filter_map(|w| match w {
+            Fate::Unknown(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    if ways.is_empty() {
+        if accepts_all_of(after, before) {
+            out.path(format!(
+                "{policy} accepts every public key sshd accepted before (the session's way in is not known: no key of the user that sshd accepts today was found)"
+            ));
+        } else {
+            out.unknown(format!(
+                "no way in by public key that sshd accepts today was found for the user ({}{}{}), so the session may use a password, GSSAPI or a key the guard cannot read; under {policy} sshd accepts fewer key types or sizes",
+                if keys.pubkey_auth {
+                    "PubkeyAuthentication yes"
+                } else {
+                    "PubkeyAuthentication no for this session"
+                },
+                if keys.user_files.is_empty() {
+                    String::new()
+                } else {
+                    format!(", AuthorizedKeysFile {}", keys.user_files.join(" "))
+                },
+                if keys.cas.is_empty() {
+                    ""
+                } else {
+                    ", TrustedUserCAKeys"
+                }
+            ));
+        }
+    } else if cut.len() == ways.len() {
+        out.risk(format!(
+            "under {policy} sshd would accept none of the user's ways in ({})",
+            cut.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    } else if !cut.is_empty() || !unknown.is_empty() {
+        let mut what: Vec<String> = cut.iter().map(|c| format!("cut: {c}")).collect();
+        what.extend(unknown.iter().map(|u| format!("cannot be judged: {u}")));
+        out.unknown(format!(
+            "which of the user's ways in the session used is not known here ({}{}) — remove the ways the policy cuts, or set ExposeAuthInfo yes in sshd_config so the guard can read the session's own key",
+            what.join("; "),
+            if survives.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; survives: {}",
+                    survives
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ));
+    } else {
+        for s in survives {
+            out.path(format!("{s}: accepted under {policy}"));
+        }
+    }
+    host_keys(keys, before, after, policy, &mut out);
+    out
+}
+
+/// The host keys: every usable one cut is a risk; else one that stays usable is named.
+fn host_keys(keys: &Keys, before: &SshServer, after: &SshServer, policy: &str, out: &mut Findings) {
     let usable_hosts = |s: &SshServer| {
         keys.host
             .iter()
@@ -357,16 +567,40 @@ pub fn risks(keys: &Keys, before: &SshServer, after: &SshServer, policy: &str) -
                 )
             })
             .collect();
-        out.push(Risk(format!(
+        out.risk(format!(
             "under {policy} sshd would have no usable host key ({})",
             why.join(", ")
-        )));
+        ));
+    } else if let Some((f, k)) = keys
+        .host
+        .iter()
+        .find(|(_, k)| after.refuses(k, false).is_none())
+    {
+        out.path(format!(
+            "host key {f} {}: usable under {policy}",
+            k.describe()
+        ));
     }
-    out
+}
+
+/// What changing the back-end from `before` to `after` would cut (see [`findings`]): the
+/// risks only.
+pub fn risks(keys: &Keys, before: &SshServer, after: &SshServer, policy: &str) -> Vec<Risk> {
+    findings(keys, before, after, policy).risks
+}
+
+/// Everything OpenSSH can accept: what sshd accepts when the policy in force is not known.
+fn everything() -> SshServer {
+    SshServer {
+        sign: SIGN_MAP.iter().map(|(n, _)| n.to_string()).collect(),
+        min_rsa_size: 0,
+        ssh_certs: true,
+    }
 }
 
 /// What the configured policy (in force once applied) cuts, whatever is in force now
-/// (security_facts): no key of the user, or no host key, accepted.
+/// (security_facts): no key of the user, or no host key, accepted; what cannot be judged is
+/// reported too.
 pub fn configured_risks(ctx: &Ctx, conn: &Connection, configured: &str) -> Result<Vec<Risk>> {
     let none = Desired {
         policy: None,
@@ -378,12 +612,14 @@ pub fn configured_risks(ctx: &Ctx, conn: &Connection, configured: &str) -> Resul
     let Some(keys) = read_keys(ctx, conn)? else {
         return Ok(Vec::new());
     };
-    let everything = SshServer {
-        sign: SIGN_MAP.iter().map(|(n, _)| n.to_string()).collect(),
-        min_rsa_size: 0,
-        ssh_certs: true,
-    };
-    Ok(risks(&keys, &everything, &after, configured))
+    let f = findings(&keys, &everything(), &after, configured);
+    let mut out = f.risks;
+    out.extend(
+        f.unknown
+            .into_iter()
+            .map(|u| Risk(format!("cannot be judged: {u}"))),
+    );
+    Ok(out)
 }
 
 /// The whole guard for a change of the configured policy `before` → `after`.
@@ -393,9 +629,9 @@ pub fn guard(
     desired: &Desired,
     before: &str,
     after: &str,
-) -> Result<Vec<Risk>> {
+) -> Result<Findings> {
     let Some(conn) = conn else {
-        return Ok(Vec::new());
+        return Ok(Findings::default());
     };
     let Some(after_s) = server_for(ctx, desired, after)? else {
         return Err(Error::refused(format!(
@@ -411,15 +647,16 @@ pub fn guard(
         },
         before,
     )?
-    .unwrap_or_else(|| SshServer {
-        sign: SIGN_MAP.iter().map(|(n, _)| n.to_string()).collect(),
-        min_rsa_size: 0,
-        ssh_certs: true,
-    });
+    .unwrap_or_else(everything);
     let Some(keys) = read_keys(ctx, conn)? else {
-        return Ok(Vec::new());
+        let mut f = Findings::default();
+        f.unknown(format!(
+            "{} does not exist, so how sshd authenticates the session cannot be read",
+            ssh::SSHD_CONFIG
+        ));
+        return Ok(f);
     };
-    Ok(risks(&keys, &before_s, &after_s, after))
+    Ok(findings(&keys, &before_s, &after_s, after))
 }
 
 #[cfg(test)]
@@ -600,6 +837,7 @@ mod tests {
                             key: k.clone(),
                             cert_authority: false,
                             comment: String::new(),
+                            from: None,
                         },
                     )
                 })
@@ -611,6 +849,7 @@ mod tests {
                 .collect(),
             keys_command: false,
             pubkey_auth: true,
+            ..Keys::default()
         }
     }
 
@@ -645,20 +884,40 @@ mod tests {
             r[0].0.contains("RSA 2048 bits < RequiredRSASize 3072"),
             "{r:?}"
         );
-        // one usable key is enough
-        assert!(risks(
-            &keys(&[rsa2048.clone(), rsa3072], &hosts),
+        // one key cut, one surviving: which one the session used is not known → unknown
+        let f = findings(
+            &keys(&[rsa2048.clone(), rsa3072.clone()], &hosts),
             &eval("DEFAULT"),
             &eval("FUTURE"),
-            "FUTURE"
-        )
-        .is_empty());
-        assert!(risks(
+            "FUTURE",
+        );
+        assert!(f.risks.is_empty(), "{f:?}");
+        assert_eq!(f.unknown.len(), 1, "{f:?}");
+        assert!(
+            f.unknown[0].contains("cut: /home/admin/.ssh/authorized_keys:1 ssh-rsa (2048 bits)")
+                && f.unknown[0].contains("survives: /home/admin/.ssh/authorized_keys:2")
+                && f.unknown[0].contains("ExposeAuthInfo"),
+            "{f:?}"
+        );
+        // every way survives: passed, each named
+        let f = findings(
+            &keys(std::slice::from_ref(&rsa3072), &hosts),
+            &eval("DEFAULT"),
+            &eval("FUTURE"),
+            "FUTURE",
+        );
+        assert!(f.risks.is_empty() && f.unknown.is_empty(), "{f:?}");
+        assert!(
+            f.paths[0].contains("ssh-rsa (3072 bits): accepted under FUTURE"),
+            "{f:?}"
+        );
+        assert!(!findings(
             &keys(&[ed.clone(), ecdsa.clone()], &hosts),
             &eval("DEFAULT"),
             &eval("FIPS"),
             "FIPS"
         )
+        .unknown
         .is_empty());
         // host keys: only an ed25519 host key under FIPS
         let r = risks(
@@ -686,5 +945,66 @@ mod tests {
             "FIPS:OSPP",
         );
         assert!(r[0].0.contains("ecdsa-sha2-nistp256 is not in"), "{r:?}");
+    }
+
+    #[test]
+    fn certificates_commands_from_and_no_keys() {
+        let ed = key("ssh-ed25519", None);
+        let rsa = key("ssh-rsa", Some(3072));
+        let ecdsa = key("ecdsa-sha2-nistp256", None);
+        let hosts = [ecdsa.clone()];
+        // user certificates signed by an Ed25519 CA (TrustedUserCAKeys), no authorized key:
+        // FIPS refuses the CA's signatures → cut
+        let mut k = keys(&[], &hosts);
+        k.cas = vec![("/etc/ssh/user_ca.pub".into(), ed.clone())];
+        let f = findings(&k, &eval("DEFAULT"), &eval("FIPS"), "FIPS");
+        assert_eq!(f.risks.len(), 1, "{f:?}");
+        assert!(
+            f.risks[0].0.contains("CA ssh-ed25519")
+                && f.risks[0].0.contains("CASignatureAlgorithms"),
+            "{f:?}"
+        );
+        // an RSA CA stays accepted, but FIPS accepts fewer certificate types: the session's
+        // certificate is not known → unknown
+        k.cas = vec![("/etc/ssh/user_ca.pub".into(), rsa.clone())];
+        let f = findings(&k, &eval("DEFAULT"), &eval("FIPS"), "FIPS");
+        assert!(f.risks.is_empty() && f.unknown.len() == 1, "{f:?}");
+        // a change that accepts all it did: the CA path survives
+        let f = findings(&k, &eval("DEFAULT"), &eval("LEGACY"), "LEGACY");
+        assert!(f.risks.is_empty() && f.unknown.is_empty(), "{f:?}");
+        assert!(f.paths[0].contains("TrustedUserCAKeys"), "{f:?}");
+        // AuthorizedKeysCommand: keys not readable → unknown unless nothing is cut
+        let mut k = keys(&[], &hosts);
+        k.keys_command = true;
+        let f = findings(&k, &eval("DEFAULT"), &eval("FUTURE"), "FUTURE");
+        assert!(f.unknown[0].contains("AuthorizedKeysCommand"), "{f:?}");
+        // no key at all: a password or GSSAPI session cannot be judged
+        let k = keys(&[], &hosts);
+        let f = findings(&k, &eval("DEFAULT"), &eval("FIPS"), "FIPS");
+        assert!(f.risks.is_empty(), "{f:?}");
+        assert!(f.unknown[0].contains("no way in by public key"), "{f:?}");
+        // from= with host names: a key that may be the session's and is cut → unknown
+        let mut k = keys(std::slice::from_ref(&rsa), &hosts);
+        k.maybe = vec![(
+            "/home/admin/.ssh/authorized_keys".into(),
+            ssh::KeyLine {
+                line: 3,
+                key: ed.clone(),
+                cert_authority: false,
+                comment: String::new(),
+                from: Some("*.example.com".into()),
+            },
+        )];
+        let f = findings(&k, &eval("DEFAULT"), &eval("FIPS"), "FIPS");
+        assert!(
+            f.unknown.len() == 1 && f.unknown[0].contains("*.example.com"),
+            "{f:?}"
+        );
+        // Match blocks that cannot be evaluated and set what the guard reads
+        let mut k = keys(std::slice::from_ref(&rsa), &hosts);
+        k.unknown =
+            vec!["Match Host *.lab (host cannot be evaluated here) sets authorizedkeysfile".into()];
+        let f = findings(&k, &eval("DEFAULT"), &eval("FIPS"), "FIPS");
+        assert!(f.unknown[0].contains("Match Host"), "{f:?}");
     }
 }

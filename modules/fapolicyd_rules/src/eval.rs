@@ -473,8 +473,25 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
 }
 
 /// Risks of enforcing `after` (compiled.rules text) where `before` was enforced (`None`: nothing
-/// enforced — the daemon stopped or permissive).
+/// enforced — the daemon stopped or permissive): see [`findings`]; what cannot be judged counts
+/// as a risk here (security_facts).
 pub fn risks(ctx: &Ctx, conn: &Connection, before: Option<&str>, after: &str) -> Result<Vec<Risk>> {
+    let f = findings(ctx, conn, before, after)?;
+    let mut out = f.risks;
+    out.extend(f.unknown.into_iter().map(Risk));
+    Ok(out)
+}
+
+/// What enforcing `after` where `before` was enforced does to the session's executions: each
+/// one the rules still allow is a way in shown to survive (`paths`); one they newly deny is a
+/// risk; one they may deny (an attribute not known here), or deny before and after alike (the
+/// rules as read do not explain the session running), cannot be judged (`unknown`).
+pub fn findings(
+    ctx: &Ctx,
+    conn: &Connection,
+    before: Option<&str>,
+    after: &str,
+) -> Result<kit::lockout::Findings> {
     let execs = execs(ctx, conn)?;
     let trust = read_trust(ctx)?;
     // user names of `uid=`/`auid=` values: /etc/passwd read once, a read error fails the task
@@ -482,18 +499,23 @@ pub fn risks(ctx: &Ctx, conn: &Connection, before: Option<&str>, after: &str) ->
     let names =
         |u: u32| -> Option<String> { accounts.iter().find(|a| a.uid == u).map(|a| a.name.clone()) };
     let (rb, ra) = (before.map(parse), parse(after));
-    let mut out = Vec::new();
+    let mut out = kit::lockout::Findings::default();
     for e in &execs {
         let after_v = decide(&ra, e, &trust, &names);
         let before_v = rb
             .as_ref()
             .map(|r| decide(r, e, &trust, &names))
             .unwrap_or(Verdict::Allowed(None));
-        if after_v == before_v {
-            continue;
-        }
+        let what = format!("executing {} ({} by uid {})", e.what, e.path, e.uid);
         let why = match &after_v {
-            Verdict::Allowed(_) => continue,
+            Verdict::Allowed(rule) => {
+                out.path(format!(
+                    "{what}: allowed{}",
+                    rule.map(|l| format!(" by rule {l}"))
+                        .unwrap_or_else(|| " (no rule decides it)".into())
+                ));
+                continue;
+            }
             Verdict::Denied(l, t) => format!("rule {l} '{t}' denies it"),
             Verdict::MayBeDenied(l, t) => format!(
                 "rule {l} '{t}' may deny it ({})",
@@ -504,16 +526,18 @@ pub fn risks(ctx: &Ctx, conn: &Connection, before: Option<&str>, after: &str) ->
                 }
             ),
         };
-        out.push(Risk(format!(
-            "executing {} ({} by uid {}): {why}",
-            e.what, e.path, e.uid
-        )));
+        match (&before_v, &after_v) {
+            (Verdict::Allowed(_), _) => out.risk(format!("{what}: {why}")),
+            (Verdict::Denied(..), Verdict::Denied(..)) => out.unknown(format!(
+                "{what}: {why}, and the rules enforced now deny it too, so they do not explain how this session runs"
+            )),
+            _ => out.unknown(format!("{what}: {why}")),
+        }
     }
     if before.is_none() && trust.complete && trust.paths.is_empty() {
-        out.push(Risk(
-            "the trust database is empty: an enforcing fapolicyd would deny every program the rules do not allow by path"
-                .into(),
-        ));
+        out.risk(
+            "the trust database is empty: an enforcing fapolicyd would deny every program the rules do not allow by path",
+        );
     }
     Ok(out)
 }
@@ -530,12 +554,12 @@ pub fn guard(
         kit::lockout::nothing_to_cut(ctx, out);
         return Ok(());
     };
-    let Some(conn) = kit::lockout::connection(ctx)? else {
-        out.set("lockout_check", "not_over_ssh");
-        return Ok(());
-    };
-    let r = risks(ctx, &conn, before, after)?;
-    kit::lockout::judge(Some(&conn), what, &r, allow, out)
+    let session = kit::lockout::session(ctx)?;
+    let mut f = kit::lockout::Findings::default();
+    if let Some(conn) = session.conn() {
+        f = findings(ctx, conn, before, after)?;
+    }
+    kit::lockout::judge(&session, what, &f, allow, out)
 }
 
 #[cfg(test)]

@@ -324,10 +324,14 @@ impl kit::Module for FirewalldZone {
         };
         let enable_to = args.enabled.filter(|e| *e != enabled_now);
         let mut out = Outcome::default();
+        // enabling the unit makes the next boot start firewalld with the permanent
+        // configuration, and asking it enabled while it is stopped means a start is near (the
+        // harden playbook starts it right after this task): judged like a change of it
+        let starts = enable_to == Some(true) || (args.enabled == Some(true) && !state.daemon);
         lockout_guard(
             ctx,
             &args,
-            plan.changed(&state),
+            plan.changed(&state) || starts,
             || run::moves(ctx, &state, &plan, fw.as_mut()),
             &mut out,
         )?;
@@ -391,33 +395,99 @@ pub(crate) fn zone_files(ctx: &Ctx) -> Result<Vec<(String, Zone)>> {
         .collect()
 }
 
-/// Whether firewalld's permanent configuration (what it loads at its next start or reload)
-/// accepts the SSH connection: `None` when firewalld is not installed, else the verdict.
-pub fn permanent_verdict(
-    ctx: &Ctx,
-    conn: &kit::lockout::Connection,
-) -> Result<Option<std::result::Result<String, String>>> {
-    if !ctx.path(format!("{}/zones", offline::LIB)).is_dir() {
-        return Ok(None);
+/// The ipsets, HOST policies and interface bindings of a configuration (the permanent one:
+/// files; the runtime: firewalld over D-Bus).
+#[derive(Debug, Default)]
+pub struct Extra {
+    pub ipsets: std::collections::BTreeMap<String, guard::IpSet>,
+    pub policies: Vec<guard::Policy>,
+    pub bindings: Vec<guard::Binding>,
+}
+
+impl Extra {
+    /// The permanent configuration's (what firewalld loads at its next start or reload).
+    pub fn permanent(ctx: &Ctx) -> Result<Extra> {
+        Ok(Extra {
+            ipsets: guard::read_ipsets(ctx)?,
+            policies: guard::read_policies(ctx)?,
+            bindings: guard::read_bindings(ctx)?,
+        })
     }
-    let zones = zone_files(ctx)?;
-    let (_, default_zone) = offline::read_conf(ctx)?;
+}
+
+/// A whole configuration: zones, default zone, and the rest.
+pub struct Config {
+    pub zones: Vec<(String, Zone)>,
+    pub default_zone: String,
+    pub extra: Extra,
+}
+
+/// What the lockout guard judges: the configuration filtering the session now (`None`:
+/// firewalld is not running, nothing does), and each configuration the change makes.
+pub struct Moves {
+    pub now: Option<Config>,
+    pub after: Vec<(&'static str, Config)>,
+}
+
+/// Ports of each service definition (`None`: no such service).
+type ServiceTable = std::collections::BTreeMap<String, Option<Vec<(String, String)>>>;
+
+/// Service definitions of every zone and HOST policy of the configurations, read once (a read
+/// error fails the task, never "no ports").
+fn service_table(ctx: &Ctx, configs: &[&Config]) -> Result<ServiceTable> {
     let mut services = std::collections::BTreeMap::new();
-    for (_, z) in &zones {
-        for s in &z.services {
-            if !services.contains_key(s) {
-                services.insert(s.clone(), guard::read_service_ports(ctx, s)?);
+    for c in configs {
+        let bodies = c
+            .zones
+            .iter()
+            .map(|(_, z)| z)
+            .chain(c.extra.policies.iter().map(|p| &p.body));
+        for z in bodies {
+            let in_rules = z.rules.iter().filter_map(|e| {
+                match rich::RichRule::from_element(e).ok()?.element? {
+                    rich::RuleElement::Service(s) => Some(s),
+                    _ => None,
+                }
+            });
+            for s in z.services.iter().cloned().chain(in_rules) {
+                if let std::collections::btree_map::Entry::Vacant(e) = services.entry(s) {
+                    let ports = guard::read_service_ports(ctx, e.key())?;
+                    e.insert(ports);
+                }
             }
         }
     }
-    let lookup = |s: &str| services.get(s).cloned().flatten();
-    let world = guard::World {
-        zones: zones.iter().map(|(n, z)| (n.clone(), z)).collect(),
-        default_zone,
-        service_ports: &lookup,
+    Ok(services)
+}
+
+fn verdict_of(c: &Config, lookup: guard::ServicePorts<'_>, t: &guard::Traffic) -> guard::Fw {
+    let w = guard::World {
+        zones: c.zones.iter().map(|(n, z)| (n.clone(), z)).collect(),
+        default_zone: c.default_zone.clone(),
+        service_ports: lookup,
+        ipsets: &c.extra.ipsets,
+        policies: &c.extra.policies,
+        bindings: &c.extra.bindings,
     };
+    guard::verdict(&w, t)
+}
+
+/// Whether firewalld's permanent configuration (what it loads at its next start or reload)
+/// accepts the SSH connection: `None` when firewalld is not installed, else the verdict.
+pub fn permanent_verdict(ctx: &Ctx, conn: &kit::lockout::Connection) -> Result<Option<guard::Fw>> {
+    if !ctx.path(format!("{}/zones", offline::LIB)).is_dir() {
+        return Ok(None);
+    }
+    let (_, default_zone) = offline::read_conf(ctx)?;
+    let c = Config {
+        zones: zone_files(ctx)?,
+        default_zone,
+        extra: Extra::permanent(ctx)?,
+    };
+    let services = service_table(ctx, &[&c])?;
+    let lookup = |s: &str| services.get(s).cloned().flatten();
     let traffic = guard::traffic(ctx, conn)?;
-    Ok(Some(guard::verdict(&world, &traffic)))
+    Ok(Some(verdict_of(&c, &lookup, &traffic)))
 }
 
 /// `zones` with zone `name` replaced by `z` (removed when `None`).
@@ -434,73 +504,91 @@ pub(crate) fn with_zone(
     v
 }
 
-/// One configuration the change moves from `before` to `after` (zones, default zone).
-pub struct Moves {
-    pub label: &'static str,
-    pub before: (Vec<(String, Zone)>, String),
-    pub after: (Vec<(String, Zone)>, String),
+/// What the change does to the session (see [`guard`]): the ways in by which the configuration
+/// filtering it now accepts it (firewalld not running: its port, directly) must all still be
+/// accepted by each configuration the change makes. One of them lost while another remains is
+/// unknown (which one the session used is not known); none left is a risk; a configuration now
+/// that does not accept the session as read is unknown (the model does not explain it).
+pub fn findings(
+    ctx: &Ctx,
+    conn: &kit::lockout::Connection,
+    moves: &Moves,
+) -> Result<kit::lockout::Findings> {
+    let traffic = guard::traffic(ctx, conn)?;
+    let mut all: Vec<&Config> = moves.after.iter().map(|(_, c)| c).collect();
+    all.extend(moves.now.as_ref());
+    let services = service_table(ctx, &all)?;
+    let lookup = |s: &str| services.get(s).cloned().flatten();
+    let mut f = kit::lockout::Findings::default();
+    let now: Vec<(guard::Entry, String)> = match &moves.now {
+        None => vec![(
+            guard::Entry::Direct,
+            "firewalld is not running: nothing filters the session now".into(),
+        )],
+        Some(c) => match verdict_of(c, &lookup, &traffic) {
+            guard::Fw::Accepted(v) => v,
+            guard::Fw::Denied(why) => {
+                f.unknown(format!(
+                    "the running firewall, as read, does not accept the session ({why}), so the guard cannot tell how it came in"
+                ));
+                Vec::new()
+            }
+            guard::Fw::Unknown(why) => {
+                f.unknown(format!("the running firewall: {why}"));
+                Vec::new()
+            }
+        },
+    };
+    for (label, c) in &moves.after {
+        match verdict_of(c, &lookup, &traffic) {
+            guard::Fw::Denied(why) => f.risk(format!("{label}: {why}")),
+            guard::Fw::Unknown(why) => f.unknown(format!("{label}: {why}")),
+            guard::Fw::Accepted(v) => {
+                let lost: Vec<&String> = now
+                    .iter()
+                    .filter(|(e, _)| !v.iter().any(|(x, _)| x == e))
+                    .map(|(_, by)| by)
+                    .collect();
+                if lost.is_empty() {
+                    for (e, by) in &v {
+                        if now.iter().any(|(x, _)| x == e) {
+                            f.path(format!("{label}: {by}"));
+                        }
+                    }
+                } else {
+                    f.unknown(format!(
+                        "{label}: the session may have come in by {}, which would no longer be accepted (still accepted: {})",
+                        lost.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                        v.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    Ok(f)
 }
 
-/// The lockout guard (see [`guard`]): the SSH traffic, accepted by a configuration before the
-/// change, must still be accepted after it.
+/// The lockout guard (see [`guard`] and [`findings`]).
 fn lockout_guard(
     ctx: &Ctx,
     args: &Args,
     changed: bool,
-    moves: impl FnOnce() -> Result<Vec<Moves>>,
+    moves: impl FnOnce() -> Result<Moves>,
     out: &mut Outcome,
 ) -> Result<()> {
     if !changed {
         kit::lockout::nothing_to_cut(ctx, out);
         return Ok(());
     }
-    let Some(conn) = kit::lockout::connection(ctx)? else {
-        out.set("lockout_check", "not_over_ssh");
-        return Ok(());
+    let session = kit::lockout::session(ctx)?;
+    let f = match session.conn() {
+        Some(conn) => findings(ctx, conn, &moves()?)?,
+        None => kit::lockout::Findings::default(),
     };
-    let traffic = guard::traffic(ctx, &conn)?;
-    let moves = moves()?;
-    // service definitions, read once (a read error fails the task, never "no ports")
-    let mut services = std::collections::BTreeMap::new();
-    for m in &moves {
-        for (_, z) in m.before.0.iter().chain(m.after.0.iter()) {
-            let in_rules = z.rules.iter().filter_map(|e| {
-                match rich::RichRule::from_element(e).ok()?.element? {
-                    rich::RuleElement::Service(s) => Some(s),
-                    _ => None,
-                }
-            });
-            for s in z.services.iter().cloned().chain(in_rules) {
-                if let std::collections::btree_map::Entry::Vacant(e) = services.entry(s) {
-                    let ports = guard::read_service_ports(ctx, e.key())?;
-                    e.insert(ports);
-                }
-            }
-        }
-    }
-    let lookup = |s: &str| services.get(s).cloned().flatten();
-    let mut risks = Vec::new();
-    fn world<'a>(
-        c: &'a (Vec<(String, Zone)>, String),
-        lookup: guard::ServicePorts<'a>,
-    ) -> guard::World<'a> {
-        guard::World {
-            zones: c.0.iter().map(|(n, z)| (n.clone(), z)).collect(),
-            default_zone: c.1.clone(),
-            service_ports: lookup,
-        }
-    }
-    for m in &moves {
-        let before = guard::verdict(&world(&m.before, &lookup), &traffic);
-        let after = guard::verdict(&world(&m.after, &lookup), &traffic);
-        if let (Ok(_), Err(why)) = (before, after) {
-            risks.push(kit::lockout::Risk(format!("{}: {why}", m.label)));
-        }
-    }
     kit::lockout::judge(
-        Some(&conn),
+        &session,
         &format!("the change of zone {}", args.name),
-        &risks,
+        &f,
         args.allow_lockout,
         out,
     )

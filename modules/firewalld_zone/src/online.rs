@@ -14,6 +14,8 @@ const IF_MAIN: &str = "org.fedoraproject.FirewallD1";
 const IF_ZONE: &str = "org.fedoraproject.FirewallD1.zone";
 const IF_CONFIG: &str = "org.fedoraproject.FirewallD1.config";
 const IF_CONFIG_ZONE: &str = "org.fedoraproject.FirewallD1.config.zone";
+const IF_IPSET: &str = "org.fedoraproject.FirewallD1.ipset";
+const IF_POLICY: &str = "org.fedoraproject.FirewallD1.policy";
 
 /// Keys a runtime zone cannot change (firewalld answers INVALID_SETTING).
 pub const PERMANENT_ONLY: &[&str] = &["version", "short", "description", "target"];
@@ -118,6 +120,94 @@ impl Firewalld {
             &[Value::Str(name.into()), settings],
         )
         .map(|_| ())
+    }
+
+    /// The runtime ipsets with their entries (`getIPSets`, `getIPSetSettings` → (version,
+    /// short, description, type, options, entries); firewalld 0.9, 1.x, 2.x alike).
+    pub fn runtime_ipsets(
+        &mut self,
+    ) -> Result<std::collections::BTreeMap<String, crate::guard::IpSet>, String> {
+        let r = self.call(PATH, IF_IPSET, "getIPSets", &[])?;
+        let mut out = std::collections::BTreeMap::new();
+        for name in r.first().map(Value::str_list).unwrap_or_default() {
+            let r = self.call(
+                PATH,
+                IF_IPSET,
+                "getIPSetSettings",
+                &[Value::Str(name.clone())],
+            )?;
+            let f = r.first().map(Value::items).unwrap_or_default();
+            let kind = f.get(3).and_then(Value::as_str).unwrap_or("").to_string();
+            let timeout = f.get(4).and_then(|o| o.get("timeout")).is_some();
+            let entries = f.get(5).map(Value::str_list).unwrap_or_default();
+            out.insert(
+                name,
+                crate::guard::IpSet {
+                    kind,
+                    entries,
+                    // runtime entries are what the set holds now; timed ones may expire
+                    // before the next connection
+                    timeout,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// The runtime policies that filter traffic to the host (`getPolicies`,
+    /// `getPolicySettings`).
+    pub fn runtime_policies(&mut self) -> Result<Vec<crate::guard::Policy>, String> {
+        let r = self.call(PATH, IF_POLICY, "getPolicies", &[])?;
+        let mut out = Vec::new();
+        for name in r.first().map(Value::str_list).unwrap_or_default() {
+            let r = self.call(
+                PATH,
+                IF_POLICY,
+                "getPolicySettings",
+                &[Value::Str(name.clone())],
+            )?;
+            let d = r.first().ok_or("getPolicySettings answered nothing")?;
+            let egress = d
+                .get("egress_zones")
+                .map(Value::str_list)
+                .unwrap_or_default();
+            if !egress.iter().any(|z| z == "HOST") {
+                continue;
+            }
+            let mut body = zone_from_dict(d)?;
+            body.rules = d
+                .get("rich_rules")
+                .map(Value::str_list)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| {
+                    RichRule::parse(r).map(|r| r.to_element()).map_err(|e| {
+                        format!("firewalld holds a rich rule this module cannot read: {r}: {e}")
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            if body.target == "default" {
+                body.target = "CONTINUE".into();
+            }
+            let priority = match d.get("priority") {
+                Some(Value::I32(p)) => *p,
+                Some(Value::Variant(v)) => match **v {
+                    Value::I32(p) => p,
+                    _ => -1,
+                },
+                _ => -1,
+            };
+            out.push(crate::guard::Policy {
+                name,
+                priority,
+                ingress: d
+                    .get("ingress_zones")
+                    .map(Value::str_list)
+                    .unwrap_or_default(),
+                body,
+            });
+        }
+        Ok(out)
     }
 
     pub fn runtime_default(&mut self) -> Result<String, String> {

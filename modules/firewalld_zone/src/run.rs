@@ -7,7 +7,7 @@
 
 use crate::online::{changed_keys, settings_dict, Firewalld, KEYS, PERMANENT_ONLY};
 use crate::xml::Zone;
-use crate::{check_removable, fail, new_zone, offline, settings, Args, Moves, CONF};
+use crate::{check_removable, fail, new_zone, offline, settings, Args, Config, Extra, Moves, CONF};
 use kit::{Ctx, Diff, Error, Outcome, Result};
 use serde_json::{json, Value as Json};
 
@@ -250,48 +250,72 @@ pub fn plan(
     })
 }
 
-/// The configurations the plan moves (for the lockout guard): the permanent one always, the
-/// runtime when it changes.
-pub fn moves(ctx: &Ctx, s: &State, p: &Plan, fw: Option<&mut Firewalld>) -> Result<Vec<Moves>> {
+/// What the lockout guard judges: the runtime filtering the session now (firewalld running),
+/// and the configurations the plan makes: the permanent one always, the runtime when it
+/// changes.
+pub fn moves(ctx: &Ctx, s: &State, p: &Plan, fw: Option<&mut Firewalld>) -> Result<Moves> {
     let files = crate::zone_files(ctx)?;
-    let mut m = vec![Moves {
-        label: if s.daemon {
+    let mut after = vec![(
+        if s.daemon {
             "permanent configuration (from the next reload or reboot)"
         } else {
             "permanent configuration (firewalld is not running: from its next start)"
         },
-        before: (files.clone(), s.perm_default.clone()),
-        after: (
-            crate::with_zone(&files, &s.name, p.perm_after.as_ref()),
-            p.perm_default_after(s),
-        ),
-    }];
-    if let (Some(fw), true) = (fw, !p.rt_keys.is_empty() || p.set_rt_default) {
-        let mut rt = Vec::new();
-        for z in fw
-            .runtime_zones()
-            .map_err(fail("listing the runtime zones"))?
-        {
-            let settings = fw
-                .runtime_settings(&z)
-                .map_err(fail("reading the runtime zone"))?;
-            rt.push((z, settings));
-        }
-        let rt_default = s.rt_default.clone().unwrap_or_default();
-        m.push(Moves {
-            label: "runtime (now)",
-            before: (rt.clone(), rt_default.clone()),
-            after: (
-                crate::with_zone(&rt, &s.name, p.rt_after.as_ref()),
-                if p.set_rt_default {
+        Config {
+            zones: crate::with_zone(&files, &s.name, p.perm_after.as_ref()),
+            default_zone: p.perm_default_after(s),
+            extra: Extra::permanent(ctx)?,
+        },
+    )];
+    let Some(fw) = fw else {
+        return Ok(Moves { now: None, after });
+    };
+    let mut rt = Vec::new();
+    for z in fw
+        .runtime_zones()
+        .map_err(fail("listing the runtime zones"))?
+    {
+        let settings = fw
+            .runtime_settings(&z)
+            .map_err(fail("reading the runtime zone"))?;
+        rt.push((z, settings));
+    }
+    let mut runtime_extra = || -> Result<Extra> {
+        Ok(Extra {
+            ipsets: fw
+                .runtime_ipsets()
+                .map_err(fail("reading the runtime ipsets"))?,
+            policies: fw
+                .runtime_policies()
+                .map_err(fail("reading the runtime policies"))?,
+            // the runtime zones hold the interfaces NetworkManager bound
+            bindings: Vec::new(),
+        })
+    };
+    let rt_default = s.rt_default.clone().unwrap_or_default();
+    if !p.rt_keys.is_empty() || p.set_rt_default {
+        after.push((
+            "runtime (now)",
+            Config {
+                zones: crate::with_zone(&rt, &s.name, p.rt_after.as_ref()),
+                default_zone: if p.set_rt_default {
                     s.name.clone()
                 } else {
-                    rt_default
+                    rt_default.clone()
                 },
-            ),
-        });
+                extra: runtime_extra()?,
+            },
+        ));
     }
-    Ok(m)
+    let now = Config {
+        zones: rt,
+        default_zone: rt_default,
+        extra: runtime_extra()?,
+    };
+    Ok(Moves {
+        now: Some(now),
+        after,
+    })
 }
 
 /// Carry out the plan through firewalld's D-Bus API.

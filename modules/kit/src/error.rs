@@ -26,6 +26,16 @@ pub enum Error {
     /// The module refuses the request, e.g. because it would harm the host.
     #[error("{0}")]
     Refused(String),
+
+    /// A lockout guard refuses the change: `verdict` (`refused`: it would cut the session;
+    /// `unknown`: the guard cannot show that the session survives) goes into the failed result
+    /// as `lockout_check`, `reasons` as `lockout_risks`.
+    #[error("{msg}")]
+    Lockout {
+        verdict: &'static str,
+        msg: String,
+        reasons: Vec<String>,
+    },
 }
 
 impl Error {

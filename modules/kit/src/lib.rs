@@ -57,6 +57,9 @@ pub struct Ctx {
     notes: std::cell::RefCell<Vec<String>>,
     /// Directories already swept of stale temp files.
     swept: std::cell::RefCell<Vec<PathBuf>>,
+    /// How Ansible reaches the host, as the collection's action plugins say
+    /// (`_hardening_connection`); `None` from the standard module path and the CLI.
+    pub hint: Option<lockout::Hint>,
 }
 
 impl Ctx {
@@ -70,6 +73,7 @@ impl Ctx {
             changed: Cell::new(false),
             notes: std::cell::RefCell::new(Vec::new()),
             swept: std::cell::RefCell::new(Vec::new()),
+            hint: None,
         }
     }
 
@@ -83,6 +87,7 @@ impl Ctx {
             changed: Cell::new(false),
             notes: std::cell::RefCell::new(Vec::new()),
             swept: std::cell::RefCell::new(Vec::new()),
+            hint: None,
         }
     }
 
@@ -375,11 +380,20 @@ pub fn execute<M: Module>(raw: &Value, sandbox: Option<&Path>) -> Value {
         (Ok(c), Ok(d)) => (c, d),
         (Err(e), _) | (_, Err(e)) => return failure(&e, false),
     };
-    let ctx = match sandbox {
+    let mut ctx = match sandbox {
         Some(root) => Ctx::sandbox(root, check, diff),
         None => Ctx::system(check, diff),
     };
     REPLACED.with(|r| r.set(false));
+    // the action plugins' description of Ansible's connection: not a task parameter
+    let mut obj = obj.clone();
+    if let Some(h) = obj.remove(lockout::HINT_KEY) {
+        match lockout::Hint::parse(&h) {
+            Ok(h) => ctx.hint = Some(h),
+            Err(e) => return failure(&e, false),
+        }
+    }
+    let obj = &obj;
     let validated = match args::validate(&fqcn::<M>(), M::SPEC, obj) {
         Ok(v) => v,
         Err(e) => return failure(&e.to_string(), false),
@@ -417,6 +431,13 @@ pub fn execute<M: Module>(raw: &Value, sandbox: Option<&Path>) -> Value {
         }
         Err(e) => {
             let mut f = failure(&e.to_string(), ctx.changed() || REPLACED.with(Cell::get));
+            if let Error::Lockout {
+                verdict, reasons, ..
+            } = &e
+            {
+                f["lockout_check"] = json!(verdict);
+                f["lockout_risks"] = json!(reasons);
+            }
             let notes = ctx.notes.take();
             if !notes.is_empty() {
                 f["warnings"] = json!(notes);

@@ -22,7 +22,7 @@
 //! `lockout_check`: `passed`, `not_over_ssh` (local, podman or chroot connection: not guarded,
 //! the risks become warnings) or `overridden`.
 
-use crate::args::{Default, Kind, Param};
+use crate::args::{self, Default, Kind, Param};
 use crate::{Ctx, Error, Outcome, Result};
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -45,6 +45,10 @@ pub struct Connection {
     /// `socket` (the sshd session's TCP socket) or `SSH_CONNECTION`.
     pub found_by: &'static str,
     pub sshd_pid: Option<u32>,
+    /// `SSH_USER_AUTH` of the session (sshd's `ExposeAuthInfo yes`): the file naming the
+    /// methods and the public key the session authenticated with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_info: Option<String>,
 }
 
 impl Connection {
@@ -264,11 +268,23 @@ fn environ_of(ctx: &Ctx, pid: &str) -> Option<(IpAddr, u16, IpAddr, u16)> {
     ssh_connection_env(&b)
 }
 
+/// `SSH_USER_AUTH` of a process's environment (an absolute path).
+fn user_auth_of(ctx: &Ctx, pid: &str) -> Option<String> {
+    let b = std::fs::read(ctx.path(format!("/proc/{pid}/environ"))).ok()?;
+    let v = b
+        .split(|c| *c == 0)
+        .find_map(|e| e.strip_prefix(b"SSH_USER_AUTH="))?;
+    let v = std::str::from_utf8(v).ok()?;
+    v.starts_with('/').then(|| v.to_string())
+}
+
 /// A user of /etc/passwd.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub name: String,
     pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
     pub home: String,
     pub shell: String,
 }
@@ -285,11 +301,28 @@ pub fn accounts(ctx: &Ctx) -> Result<Vec<Account>> {
             Some(Account {
                 name: f[0].to_string(),
                 uid: f[2].parse().ok()?,
+                gid: f[3].parse().ok()?,
                 home: f[5].to_string(),
                 shell: f[6].to_string(),
             })
         })
         .collect())
+}
+
+/// The names of the groups `a` is in: its primary group and those of /etc/group that list it
+/// (a read error fails, an absent file has none).
+pub fn groups_of(ctx: &Ctx, a: &Account) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for l in ctx.read("/etc/group")?.unwrap_or_default().lines() {
+        let f: Vec<&str> = l.split(':').collect();
+        if f.len() < 4 {
+            continue;
+        }
+        if f[2].parse::<u32>().ok() == Some(a.gid) || f[3].split(',').any(|m| m == a.name) {
+            out.push(f[0].to_string());
+        }
+    }
+    Ok(out)
 }
 
 /// The user of `uid` in /etc/passwd.
@@ -304,6 +337,7 @@ pub fn connection(ctx: &Ctx) -> Result<Option<Connection>> {
     let mut chain: Vec<(u32, Proc)> = Vec::new();
     let mut pid = "self".to_string();
     let mut env = environ_of(ctx, "self");
+    let mut auth_info = user_auth_of(ctx, "self");
     for _ in 0..256 {
         let Some(p) = read_proc(ctx, &pid)? else {
             break;
@@ -316,6 +350,7 @@ pub fn connection(ctx: &Ctx) -> Result<Option<Connection>> {
         };
         if num != 0 {
             env = env.or_else(|| environ_of(ctx, &pid));
+            auth_info = auth_info.or_else(|| user_auth_of(ctx, &pid));
         }
         chain.push((num, p));
         if ppid == 0 || ppid == num {
@@ -411,6 +446,7 @@ pub fn connection(ctx: &Ctx) -> Result<Option<Connection>> {
         home,
         found_by,
         sshd_pid,
+        auth_info,
     }))
 }
 
@@ -421,60 +457,384 @@ type Found = (IpAddr, u16, IpAddr, u16, &'static str, Option<u32>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Risk(pub String);
 
-/// Report a guard's verdict. Over SSH, risks fail the task (`Error::Refused`) unless
-/// `allow_lockout`; the result gets `lockout_check` and, over SSH, `lockout_connection`.
-/// `what` names the change ("switching to FIPS").
+/// What a guard found, over SSH: what the change cuts, what it cannot judge, and the ways in
+/// that it showed survive the change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// Proven cuts: refused unless `allow_lockout`.
+    pub risks: Vec<Risk>,
+    /// What the guard cannot judge (an element it does not model, keys it cannot read, a
+    /// configuration that does not explain the session): refused as `unknown` unless
+    /// `allow_lockout`.
+    pub unknown: Vec<String>,
+    /// The way(s) the session comes in by, shown to survive the change (`lockout_path`).
+    pub paths: Vec<String>,
+}
+
+impl Findings {
+    pub fn risk(&mut self, r: impl Into<String>) {
+        self.risks.push(Risk(r.into()));
+    }
+    pub fn unknown(&mut self, u: impl Into<String>) {
+        self.unknown.push(u.into());
+    }
+    pub fn path(&mut self, p: impl Into<String>) {
+        self.paths.push(p.into());
+    }
+    pub fn extend(&mut self, o: Findings) {
+        self.risks.extend(o.risks);
+        self.unknown.extend(o.unknown);
+        self.paths.extend(o.paths);
+    }
+}
+
+/// The key of the module arguments under which the collection's action plugins describe
+/// Ansible's connection to the host. Not a task parameter: the kit takes it out before the
+/// arguments are validated.
+pub const HINT_KEY: &str = "_hardening_connection";
+
+/// How Ansible reaches the host (from the action plugin). It can only make a guard stricter:
+/// a hint that says SSH turns "no SSH session found" into `unknown`; a hint that says otherwise
+/// changes nothing of today's detection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Hint {
+    /// Ansible's connection plugin (`ssh`, `paramiko_ssh`, `local`, `containers.podman.podman` …).
+    pub transport: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// The login user (`remote_user`).
+    pub user: Option<String>,
+    pub become_method: Option<String>,
+}
+
+impl Hint {
+    /// Parse the action plugin's object; anything unexpected fails the task, naming it.
+    pub fn parse(v: &serde_json::Value) -> std::result::Result<Hint, String> {
+        let bad = |what: &str| format!("{HINT_KEY}: {what}");
+        let obj = v.as_object().ok_or_else(|| bad("must be an object"))?;
+        let mut h = Hint::default();
+        for (k, v) in obj {
+            let text = || -> std::result::Result<Option<String>, String> {
+                match v {
+                    serde_json::Value::Null => Ok(None),
+                    serde_json::Value::String(s) if s.len() <= 1024 => Ok(Some(s.clone())),
+                    _ => Err(bad(&format!("{k} must be a string"))),
+                }
+            };
+            match k.as_str() {
+                "transport" => h.transport = text()?.unwrap_or_default(),
+                "host" => h.host = text()?,
+                "user" => h.user = text()?,
+                "become_method" => h.become_method = text()?,
+                "port" => {
+                    h.port = match v {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::Number(n) => Some(
+                            n.as_u64()
+                                .and_then(|p| u16::try_from(p).ok())
+                                .ok_or_else(|| bad("port must be a TCP port number"))?,
+                        ),
+                        serde_json::Value::String(s) => Some(
+                            s.parse()
+                                .map_err(|_| bad("port must be a TCP port number"))?,
+                        ),
+                        _ => return Err(bad("port must be a TCP port number")),
+                    }
+                }
+                other => return Err(bad(&format!("unknown key {}", args::clip(other)))),
+            }
+        }
+        if h.transport.is_empty() {
+            return Err(bad("transport is missing"));
+        }
+        Ok(h)
+    }
+
+    /// Whether Ansible's connection is SSH (OpenSSH, paramiko, libssh).
+    pub fn is_ssh(&self) -> bool {
+        let t = self.transport.rsplit('.').next().unwrap_or("");
+        matches!(t, "ssh" | "paramiko" | "paramiko_ssh" | "libssh")
+    }
+}
+
+/// The session a guard protects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Session {
+    /// The SSH connection, found.
+    Ssh(Connection),
+    /// Not over SSH (local, podman, chroot): not guarded; why it was taken so.
+    Local(String),
+    /// Over SSH (or it may be), but the connection cannot be found: nothing can be proven.
+    Unknown(String),
+}
+
+impl Session {
+    pub fn conn(&self) -> Option<&Connection> {
+        match self {
+            Session::Ssh(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// How the verdict's session was established (`lockout_basis`).
+    pub fn basis(&self) -> String {
+        match self {
+            Session::Ssh(c) => match c.found_by {
+                "socket" => "the sshd session's TCP socket, found from this process's ancestors".into(),
+                "SSH_CONNECTION" => "SSH_CONNECTION of this process or an ancestor".into(),
+                _ => "the sshd session of Ansible's connection (user and port), found among all sshd processes: this process does not run under sshd".into(),
+            },
+            Session::Local(why) | Session::Unknown(why) => why.clone(),
+        }
+    }
+}
+
+/// The session this module runs in: the SSH connection found from its ancestors; else, when
+/// Ansible says it connects over SSH, that connection's sshd session found among all sshd
+/// processes, or `Unknown`; else `Local`.
+pub fn session(ctx: &Ctx) -> Result<Session> {
+    let found = match connection(ctx) {
+        Ok(Some(c)) => return Ok(Session::Ssh(c)),
+        Ok(None) => None,
+        Err(Error::Refused(why)) => Some(why),
+        Err(e) => return Err(e),
+    };
+    let hint = ctx.hint.as_ref().filter(|h| h.is_ssh());
+    let Some(h) = hint else {
+        return Ok(match found {
+            Some(why) => Session::Unknown(why),
+            None => Session::Local(format!(
+                "no sshd process among this module's ancestors and no SSH_CONNECTION{}",
+                ctx.hint
+                    .as_ref()
+                    .map(|h| format!("; Ansible's connection is {}", h.transport))
+                    .unwrap_or_default()
+            )),
+        });
+    };
+    match by_hint(ctx, h)? {
+        Ok(c) => Ok(Session::Ssh(c)),
+        Err(why) => Ok(Session::Unknown(format!(
+            "Ansible connects over SSH ({}{}{}), but {}{}",
+            h.transport,
+            h.user
+                .as_deref()
+                .map(|u| format!(" as {u}"))
+                .unwrap_or_default(),
+            h.become_method
+                .as_deref()
+                .map(|b| format!(", become {b}"))
+                .unwrap_or_default(),
+            found.map(|f| f + "; ").unwrap_or_default(),
+            why
+        ))),
+    }
+}
+
+/// The sshd session of Ansible's connection when this process does not descend from it (a
+/// become method that starts the command outside the session: run0, machinectl, systemd-run):
+/// every sshd process of the login user (its audit login uid) with an established socket on
+/// the connection's port. One peer and local address and port among them is the connection;
+/// none, or several that differ, cannot be told apart.
+fn by_hint(ctx: &Ctx, h: &Hint) -> Result<std::result::Result<Connection, String>> {
+    let who = match &h.user {
+        Some(u) => match accounts(ctx)?.into_iter().find(|a| &a.name == u) {
+            Some(a) => Some(a),
+            None => return Ok(Err(format!("the login user {u} is not in /etc/passwd"))),
+        },
+        None => None,
+    };
+    let mut found: Vec<(u32, TcpSocket)> = Vec::new();
+    for name in ctx.list("/proc")?.unwrap_or_default() {
+        let Ok(pid) = name.parse::<u32>() else {
+            continue;
+        };
+        let Some(p) = read_proc(ctx, &name)? else {
+            continue;
+        };
+        if !is_sshd(&p.comm) {
+            continue;
+        }
+        if let Some(a) = &who {
+            // the audit login uid (the privileged sshd process has the user's once logged in)
+            let login = ctx
+                .read(&format!("/proc/{name}/loginuid"))
+                .or_else(gone)?
+                .and_then(|t| t.trim().parse::<u32>().ok())
+                .filter(|u| *u != u32::MAX);
+            if login.unwrap_or(p.uid) != a.uid {
+                continue;
+            }
+        }
+        let Some(inodes) = socket_inodes(ctx, pid) else {
+            continue;
+        };
+        let socks = tcp_sockets(ctx, &name)?;
+        for s in socks.iter().filter(|s| {
+            s.state == TCP_ESTABLISHED
+                && inodes.contains(&s.inode)
+                && h.port.is_none_or(|p| p == s.local_port)
+                && socks
+                    .iter()
+                    .any(|l| l.state == TCP_LISTEN && l.local_port == s.local_port)
+        }) {
+            found.push((pid, s.clone()));
+        }
+    }
+    let mut distinct: Vec<(IpAddr, IpAddr, u16)> = found
+        .iter()
+        .map(|(_, s)| (s.remote, s.local, s.local_port))
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    let user = h.user.as_deref().unwrap_or("any user");
+    match distinct.len() {
+        0 => Ok(Err(format!(
+            "this module does not run under sshd and no sshd session of {user}{} was found",
+            h.port.map(|p| format!(" on port {p}")).unwrap_or_default()
+        ))),
+        1 => {
+            let (pid, s) = &found[0];
+            Ok(Ok(Connection {
+                peer: s.remote,
+                peer_port: s.remote_port,
+                local: s.local,
+                local_port: s.local_port,
+                uid: who.as_ref().map(|a| a.uid),
+                user: who.as_ref().map(|a| a.name.clone()),
+                home: who.as_ref().map(|a| a.home.clone()),
+                found_by: "ansible_connection",
+                sshd_pid: Some(*pid),
+                auth_info: None,
+            }))
+        }
+        _ => Ok(Err(format!(
+            "this module does not run under sshd, and sshd sessions of {user} from several places could be Ansible's: {}",
+            distinct
+                .iter()
+                .map(|(p, l, lp)| format!("{p} to {l} port {lp}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Report a guard's verdict. Over SSH: risks fail the task (`lockout_check: refused`), what the
+/// guard cannot judge fails it too (`unknown`), unless `allow_lockout` (`overridden`, with a
+/// warning); otherwise `passed`, with the ways in shown to survive (`lockout_path`). A session
+/// that cannot be found while Ansible says SSH is `unknown` (refused) the same way. Not over
+/// SSH: `not_over_ssh`, risks and unknowns as warnings. `what` names the change ("switching
+/// to FIPS"). The result gets `lockout_basis`: how the session was established.
 pub fn judge(
-    conn: Option<&Connection>,
+    session: &Session,
     what: &str,
-    risks: &[Risk],
+    f: &Findings,
     allow: bool,
     out: &mut Outcome,
 ) -> Result<()> {
-    let Some(c) = conn else {
-        out.set("lockout_check", "not_over_ssh");
-        for r in risks {
-            out.warn(format!(
-                "{what} would cut SSH access (not guarded: this task does not run over SSH): {}",
-                r.0
-            ));
+    out.set("lockout_basis", session.basis());
+    let c = match session {
+        Session::Local(_) => {
+            out.set("lockout_check", "not_over_ssh");
+            for r in &f.risks {
+                out.warn(format!(
+                    "{what} would cut SSH access (not guarded: this task does not run over SSH): {}",
+                    r.0
+                ));
+            }
+            for u in &f.unknown {
+                out.warn(format!(
+                    "{what}: the lockout guard cannot judge (not guarded: this task does not run over SSH): {u}"
+                ));
+            }
+            return Ok(());
         }
-        return Ok(());
+        Session::Unknown(why) => {
+            let reasons = vec![format!("the SSH session cannot be found: {why}")];
+            return unknown(
+                what,
+                "the SSH connection this task runs over",
+                reasons,
+                allow,
+                out,
+            );
+        }
+        Session::Ssh(c) => c,
     };
     out.set("lockout_connection", c);
-    if risks.is_empty() {
-        out.set("lockout_check", "passed");
-        return Ok(());
+    if !f.risks.is_empty() {
+        let reasons: Vec<String> = f.risks.iter().map(|r| r.0.clone()).collect();
+        let list = reasons.join("; ");
+        if allow {
+            out.set("lockout_check", "overridden");
+            out.set("lockout_risks", &reasons);
+            out.warn(format!(
+                "allow_lockout: true: {what} goes ahead although it would cut {}: {list}",
+                c.describe()
+            ));
+            return Ok(());
+        }
+        return Err(Error::Lockout {
+            verdict: "refused",
+            msg: format!(
+                "lockout guard: {what} would cut {} this task runs over: {list}. Nothing was changed. Fix that first, or set allow_lockout: true to make the change anyway (keep a console open: an established session, and an SSH ControlPersist master, can outlive the change, so a lockout may show only at the next new connection)",
+                c.describe()
+            ),
+            reasons,
+        });
     }
-    let list = risks
-        .iter()
-        .map(|r| r.0.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
+    if !f.unknown.is_empty() {
+        return unknown(what, &c.describe(), f.unknown.clone(), allow, out);
+    }
+    out.set("lockout_check", "passed");
+    out.set("lockout_path", &f.paths);
+    Ok(())
+}
+
+fn unknown(
+    what: &str,
+    conn: &str,
+    reasons: Vec<String>,
+    allow: bool,
+    out: &mut Outcome,
+) -> Result<()> {
+    let list = reasons.join("; ");
     if allow {
         out.set("lockout_check", "overridden");
+        out.set("lockout_risks", &reasons);
         out.warn(format!(
-            "allow_lockout: true: {what} goes ahead although it would cut {}: {list}",
-            c.describe()
+            "allow_lockout: true: {what} goes ahead although the lockout guard cannot show that {conn} survives it: {list}"
         ));
         return Ok(());
     }
-    Err(Error::refused(format!(
-        "lockout guard: {what} would cut {} this task runs over: {list}. Nothing was changed. Fix that first, or set allow_lockout: true to make the change anyway (keep a console open: an established session, and an SSH ControlPersist master, can outlive the change, so a lockout may show only at the next new connection)",
-        c.describe()
-    )))
+    Err(Error::Lockout {
+        verdict: "unknown",
+        msg: format!(
+            "lockout guard: cannot show that {conn} survives {what}: {list}. Nothing was changed. A guard passes only what it can prove; make the way in one the guard can judge, or set allow_lockout: true to make the change anyway (keep a console open)"
+        ),
+        reasons,
+    })
 }
 
-/// `lockout_check` of a run that changes nothing a guard judges: `passed` over SSH (also when
-/// the session's socket cannot be read: nothing is cut), else `not_over_ssh`.
+/// `lockout_check` of a run that changes nothing a guard judges: `passed` over SSH (nothing
+/// is cut, also when the session cannot be found), else `not_over_ssh`.
 pub fn nothing_to_cut(ctx: &Ctx, out: &mut Outcome) {
-    match connection(ctx) {
-        Ok(Some(c)) => {
-            out.set("lockout_connection", &c);
+    let s = session(ctx);
+    match &s {
+        Ok(Session::Local(_)) => out.set("lockout_check", "not_over_ssh"),
+        _ => {
+            if let Ok(Session::Ssh(c)) = &s {
+                out.set("lockout_connection", c);
+            }
             out.set("lockout_check", "passed");
+            out.set(
+                "lockout_path",
+                ["nothing the lockout guard judges is changed"],
+            );
         }
-        Ok(None) => out.set("lockout_check", "not_over_ssh"),
-        Err(_) => out.set("lockout_check", "passed"),
+    }
+    if let Ok(s) = &s {
+        out.set("lockout_basis", s.basis());
     }
 }
 
@@ -491,6 +851,7 @@ pub fn test_connection() -> Connection {
         home: Some("/home/admin".into()),
         found_by: "socket",
         sshd_pid: Some(100),
+        auth_info: None,
     }
 }
 
@@ -626,28 +987,160 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let c = test_connection();
-        let risk = [Risk("port 2222/tcp is not open in zone public".into())];
+        let c = Session::Ssh(test_connection());
+        let local = Session::Local("podman".into());
+        let risky = Findings {
+            risks: vec![Risk("port 2222/tcp is not open in zone public".into())],
+            ..Findings::default()
+        };
         let mut o = Outcome::default();
-        judge(None, "x", &risk, false, &mut o).unwrap();
+        judge(&local, "x", &risky, false, &mut o).unwrap();
         assert_eq!(o.values["lockout_check"], "not_over_ssh");
         assert_eq!(o.warnings.len(), 1);
         let mut o = Outcome::default();
-        judge(Some(&c), "x", &[], false, &mut o).unwrap();
+        let proven = Findings {
+            paths: vec!["zone public: service ssh".into()],
+            ..Findings::default()
+        };
+        judge(&c, "x", &proven, false, &mut o).unwrap();
         assert_eq!(o.values["lockout_check"], "passed");
-        let e = judge(
-            Some(&c),
-            "making zone public exclusive",
-            &risk,
-            false,
-            &mut o,
-        )
-        .unwrap_err()
-        .to_string();
+        assert_eq!(o.values["lockout_path"][0], "zone public: service ssh");
+        let e = judge(&c, "making zone public exclusive", &risky, false, &mut o).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Lockout {
+                verdict: "refused",
+                ..
+            }
+        ));
+        let e = e.to_string();
         assert!(e.contains("192.0.2.10") && e.contains("2222/tcp") && e.contains("allow_lockout"));
         let mut o = Outcome::default();
-        judge(Some(&c), "x", &risk, true, &mut o).unwrap();
+        judge(&c, "x", &risky, true, &mut o).unwrap();
         assert_eq!(o.values["lockout_check"], "overridden");
         assert!(o.warnings[0].contains("allow_lockout"));
+    }
+
+    #[test]
+    fn what_cannot_be_judged_is_unknown_and_refused() {
+        let c = Session::Ssh(test_connection());
+        let f = Findings {
+            unknown: vec!["ipset admins cannot be read".into()],
+            paths: vec!["something".into()],
+            ..Findings::default()
+        };
+        let mut o = Outcome::default();
+        let e = judge(&c, "the change", &f, false, &mut o).unwrap_err();
+        match &e {
+            Error::Lockout {
+                verdict, reasons, ..
+            } => {
+                assert_eq!(*verdict, "unknown");
+                assert_eq!(reasons[0], "ipset admins cannot be read");
+            }
+            _ => panic!("{e}"),
+        }
+        assert!(!o.values.contains_key("lockout_check"));
+        let mut o = Outcome::default();
+        judge(&c, "the change", &f, true, &mut o).unwrap();
+        assert_eq!(o.values["lockout_check"], "overridden");
+        // a session that cannot be found is unknown, never passed, whatever the findings
+        let s = Session::Unknown("no sshd session of admin".into());
+        let mut o = Outcome::default();
+        let e = judge(&s, "the change", &Findings::default(), false, &mut o).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Lockout {
+                    verdict: "unknown",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("no sshd session of admin"));
+        assert_eq!(o.values["lockout_basis"], "no sshd session of admin");
+    }
+
+    #[test]
+    fn the_hint_is_strict() {
+        let h = Hint::parse(&serde_json::json!({"transport": "ssh", "host": "h", "port": 2222, "user": "admin", "become_method": "run0"})).unwrap();
+        assert!(h.is_ssh());
+        assert_eq!(h.port, Some(2222));
+        assert!(
+            Hint::parse(&serde_json::json!({"transport": "ansible.netcommon.libssh"}))
+                .unwrap()
+                .is_ssh()
+        );
+        assert!(
+            !Hint::parse(&serde_json::json!({"transport": "containers.podman.podman"}))
+                .unwrap()
+                .is_ssh()
+        );
+        for bad in [
+            serde_json::json!("ssh"),
+            serde_json::json!({"transport": "ssh", "port": 70000}),
+            serde_json::json!({"transport": "ssh", "sure": true}),
+            serde_json::json!({"host": "h"}),
+            serde_json::json!({"transport": ["ssh"]}),
+        ] {
+            assert!(Hint::parse(&bad).is_err(), "{bad}");
+        }
+    }
+
+    /// become that leaves sshd's process tree (systemd-run, run0): the module's ancestors are
+    /// systemd only; the session is still there among all processes.
+    fn outside_session(f: &Fake) {
+        session(f, true);
+        f.proc("self", 1, 0, "firewalld_zone");
+        std::fs::write(f.0.path().join("proc/100/loginuid"), "1000").unwrap();
+    }
+
+    #[test]
+    fn become_outside_sshd_is_found_by_the_hint_or_unknown() {
+        let f = Fake::new();
+        outside_session(&f);
+        let mut ctx = f.ctx();
+        // without a hint: today's detection (not over SSH)
+        assert!(matches!(super::session(&ctx).unwrap(), Session::Local(_)));
+        ctx.hint = Some(Hint {
+            transport: "ssh".into(),
+            user: Some("admin".into()),
+            port: Some(2222),
+            become_method: Some("run0".into()),
+            ..Hint::default()
+        });
+        let Session::Ssh(c) = super::session(&ctx).unwrap() else {
+            panic!("not found")
+        };
+        assert_eq!(c.found_by, "ansible_connection");
+        assert_eq!(c.peer, "10.0.0.10".parse::<IpAddr>().unwrap());
+        assert_eq!(c.user.as_deref(), Some("admin"));
+        // another port, or another user: no such session → unknown, never not_over_ssh
+        ctx.hint.as_mut().unwrap().port = Some(22);
+        let s = super::session(&ctx).unwrap();
+        assert!(
+            matches!(&s, Session::Unknown(w) if w.contains("run0") && w.contains("port 22")),
+            "{s:?}"
+        );
+        ctx.hint.as_mut().unwrap().port = None;
+        ctx.hint.as_mut().unwrap().user = Some("root".into());
+        assert!(matches!(super::session(&ctx).unwrap(), Session::Unknown(_)));
+        // a local connection's hint changes nothing
+        ctx.hint = Some(Hint {
+            transport: "local".into(),
+            ..Hint::default()
+        });
+        assert!(matches!(super::session(&ctx).unwrap(), Session::Local(_)));
+    }
+
+    #[test]
+    fn an_unreadable_session_is_unknown() {
+        let f = Fake::new();
+        session(&f, false);
+        assert!(matches!(
+            super::session(&f.ctx()).unwrap(),
+            Session::Unknown(w) if w.contains("cannot be judged")
+        ));
     }
 }

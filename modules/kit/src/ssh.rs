@@ -164,6 +164,102 @@ pub struct KeyLine {
     /// `cert-authority`: the key is a CA users authenticate under with certificates.
     pub cert_authority: bool,
     pub comment: String,
+    /// `from="pattern-list"`: the key is accepted only from these client addresses.
+    pub from: Option<String>,
+}
+
+/// The value of an option (`name="value"`) of an authorized_keys options field.
+fn option_value(opts: &str, name: &str) -> Option<String> {
+    let mut quoted = false;
+    let mut esc = false;
+    let mut start = 0;
+    let mut parts = Vec::new();
+    for (i, c) in opts.char_indices() {
+        if esc {
+            esc = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted => esc = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&opts[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&opts[start..]);
+    parts.into_iter().find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.eq_ignore_ascii_case(name)
+            .then(|| v.trim_matches('"').replace("\\\"", "\""))
+    })
+}
+
+/// Whether a client address matches an sshd pattern-list (`from=`, `Match Address`): comma
+/// separated, `!` negates, `*`/`?` wildcards, CIDR (`192.0.2.0/24`). `None` when it cannot be
+/// told here: no pattern holds the address and some look like host names (sshd may compare
+/// them with the client's name from DNS).
+pub fn addr_matches(list: &str, addr: std::net::IpAddr) -> Option<bool> {
+    let text = addr.to_string();
+    let mut hit = false;
+    let mut named = false;
+    for raw in list.split(',') {
+        let p = raw.trim();
+        let (neg, p) = match p.strip_prefix('!') {
+            Some(x) => (true, x),
+            None => (false, p),
+        };
+        if p.is_empty() {
+            continue;
+        }
+        let m = if p.contains('/') {
+            cidr(p, addr)
+        } else {
+            glob(p.to_ascii_lowercase().as_bytes(), text.as_bytes())
+        };
+        // an address pattern has digits, dots, wildcards, and (IPv6) hex digits and colons only
+        let letters = p.chars().any(|c| c.is_ascii_alphabetic());
+        let address_like = p
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || ".:*?/".contains(c))
+            && (!letters || p.contains(':'));
+        if !m && !address_like {
+            named = true;
+        }
+        if m && neg {
+            return Some(false);
+        }
+        hit |= m && !neg;
+    }
+    if hit {
+        Some(true)
+    } else if named {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+fn cidr(spec: &str, a: std::net::IpAddr) -> bool {
+    let Some((net, len)) = spec.split_once('/') else {
+        return false;
+    };
+    let (Ok(net), Ok(len)) = (net.parse::<std::net::IpAddr>(), len.parse::<u32>()) else {
+        return false;
+    };
+    let bits = |ip: std::net::IpAddr| -> (u128, u32) {
+        match ip {
+            std::net::IpAddr::V4(v) => (u32::from(v) as u128, 32),
+            std::net::IpAddr::V6(v) => (u128::from(v), 128),
+        }
+    };
+    let ((n, w), (x, xw)) = (bits(net), bits(a));
+    if w != xw || len > w {
+        return false;
+    }
+    len == 0 || (n >> (w - len)) == (x >> (w - len))
 }
 
 /// Skip an options field (comma-separated, double quotes may hold spaces, `\"` inside them).
@@ -223,12 +319,26 @@ pub fn authorized_keys(text: &str) -> (Vec<KeyLine>, Vec<(usize, String)>) {
                 cert_authority: opts
                     .split(',')
                     .any(|o| o.eq_ignore_ascii_case("cert-authority")),
+                from: option_value(opts, "from"),
                 comment: f.collect::<Vec<_>>().join(" "),
             }),
             Err(e) => bad.push((i + 1, e)),
         }
     }
     (keys, bad)
+}
+
+/// The public keys a session authenticated with, from its `SSH_USER_AUTH` file (sshd's
+/// `ExposeAuthInfo yes`: one line per method, `publickey <type> <base64 blob>`).
+pub fn session_keys(text: &str) -> Vec<PublicKey> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            (f.next()? == "publickey").then_some(())?;
+            let _t = f.next()?;
+            parse_blob(&base64_decode(f.next()?)?).ok()
+        })
+        .collect()
 }
 
 /// What the guards need of sshd_config.
@@ -240,6 +350,81 @@ pub struct SshdConfig {
     pub authorized_keys_files: Vec<String>,
     pub authorized_keys_command: bool,
     pub pubkey_authentication: bool,
+    /// TrustedUserCAKeys (a file of CA public keys; `none`: none).
+    pub trusted_user_ca_keys: Option<String>,
+    /// Match blocks that set what the guards read, and whose criteria cannot be evaluated for
+    /// the session (Host, RDomain, …): each says which and what it sets.
+    pub unknown: Vec<String>,
+}
+
+/// What a `Match` line is evaluated against: the session's user, its groups and addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchCtx {
+    pub user: String,
+    pub groups: Vec<String>,
+    pub addr: std::net::IpAddr,
+    pub laddr: std::net::IpAddr,
+    pub lport: u16,
+}
+
+/// sshd's pattern-list match of one name: `Some(true)` a pattern matches, `Some(false)` a
+/// negated one does (that wins), `None` none does.
+fn pattern_list(list: &str, name: &str) -> Option<bool> {
+    let mut hit = None;
+    for p in list.split(',') {
+        let (neg, p) = match p.strip_prefix('!') {
+            Some(x) => (true, x),
+            None => (false, p),
+        };
+        if glob(p.as_bytes(), name.as_bytes()) {
+            if neg {
+                return Some(false);
+            }
+            hit = Some(true);
+        }
+    }
+    hit
+}
+
+/// Whether a `Match` line's criteria select the session: `Ok(bool)`, or `Err(criterion)` when
+/// one cannot be evaluated here.
+pub fn match_applies(line: &str, m: &MatchCtx) -> std::result::Result<bool, String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut i = 0;
+    let mut all = true;
+    let mut unknown = None;
+    while i < words.len() {
+        let k = words[i].to_ascii_lowercase();
+        if k == "all" {
+            i += 1;
+            continue;
+        }
+        let Some(v) = words.get(i + 1) else {
+            return Err(format!("{k} without a value"));
+        };
+        let r = match k.as_str() {
+            "user" => Some(pattern_list(v, &m.user) == Some(true)),
+            "group" => {
+                let per: Vec<Option<bool>> = m.groups.iter().map(|g| pattern_list(v, g)).collect();
+                Some(!per.contains(&Some(false)) && per.contains(&Some(true)))
+            }
+            "address" => addr_matches(v, m.addr),
+            "localaddress" => addr_matches(v, m.laddr),
+            "localport" => Some(v.split(',').any(|p| p.parse() == Ok(m.lport))),
+            _ => None,
+        };
+        match r {
+            Some(true) => {}
+            Some(false) => all = false,
+            None => unknown = Some(format!("{} {v}", words[i])),
+        }
+        i += 2;
+    }
+    match (all, unknown) {
+        (false, _) => Ok(false),
+        (true, Some(u)) => Err(u),
+        (true, None) => Ok(true),
+    }
 }
 
 pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
@@ -251,14 +436,35 @@ pub const DEFAULT_HOST_KEYS: &[&str] = &[
     "/etc/ssh/ssh_host_ed25519_key",
 ];
 
-#[derive(Default)]
-struct Acc {
-    ports: Vec<u16>,
-    host_keys: Vec<String>,
+/// The keywords the guards read that a Match block may set (first value wins).
+#[derive(Default, Clone)]
+struct Auth {
     akf: Option<Vec<String>>,
     akc: Option<bool>,
     pubkey: Option<bool>,
-    in_match: bool,
+    ca: Option<String>,
+}
+
+/// Where the lines being read are: the global section, a Match block that applies to the
+/// session, one that does not, or one that cannot be told (its line).
+#[derive(Default, Clone, PartialEq, Eq)]
+enum Block {
+    #[default]
+    Global,
+    Applies,
+    Skip,
+    Unknown(String),
+}
+
+#[derive(Default)]
+struct Acc<'m> {
+    ports: Vec<u16>,
+    host_keys: Vec<String>,
+    global: Auth,
+    matched: Auth,
+    block: Block,
+    session: Option<&'m MatchCtx>,
+    unknown: Vec<String>,
 }
 
 /// Glob match (`*`, `?`) of a whole string: Include patterns, crypto-policy globs.
@@ -272,7 +478,7 @@ pub fn glob(p: &[u8], s: &[u8]) -> bool {
     }
 }
 
-fn include(ctx: &Ctx, pattern: &str, acc: &mut Acc, depth: u32) -> Result<()> {
+fn include(ctx: &Ctx, pattern: &str, acc: &mut Acc<'_>, depth: u32) -> Result<()> {
     let abs = if pattern.starts_with('/') {
         pattern.to_string()
     } else {
@@ -301,7 +507,7 @@ fn yes(v: &str) -> bool {
     v.eq_ignore_ascii_case("yes")
 }
 
-fn read_into(ctx: &Ctx, text: &str, acc: &mut Acc, depth: u32) -> Result<()> {
+fn read_into(ctx: &Ctx, text: &str, acc: &mut Acc<'_>, depth: u32) -> Result<()> {
     if depth > 16 {
         return Err(Error::refused(
             "sshd_config: Include nested more than 16 deep",
@@ -324,32 +530,56 @@ fn read_into(ctx: &Ctx, text: &str, acc: &mut Acc, depth: u32) -> Result<()> {
         let v = v.trim();
         let k = k.to_ascii_lowercase();
         if k == "match" {
-            acc.in_match = true;
+            acc.block = match acc.session {
+                None => Block::Skip,
+                Some(m) => match match_applies(v, m) {
+                    Ok(true) => Block::Applies,
+                    Ok(false) => Block::Skip,
+                    Err(c) => Block::Unknown(format!("Match {v} ({c} cannot be evaluated here)")),
+                },
+            };
             continue;
         }
         if k == "include" {
             for p in v.split_whitespace() {
+                let block = acc.block.clone();
                 include(ctx, p, acc, depth)?;
+                acc.block = block;
             }
             continue;
         }
-        if acc.in_match {
-            continue;
-        }
+        let auth = match &acc.block {
+            Block::Global => &mut acc.global,
+            Block::Applies => &mut acc.matched,
+            Block::Skip => continue,
+            Block::Unknown(line) => {
+                if matches!(
+                    k.as_str(),
+                    "authorizedkeysfile"
+                        | "authorizedkeyscommand"
+                        | "pubkeyauthentication"
+                        | "trustedusercakeys"
+                ) {
+                    acc.unknown.push(format!("{line} sets {k}"));
+                }
+                continue;
+            }
+        };
         match k.as_str() {
-            "port" => {
+            "authorizedkeysfile" if auth.akf.is_none() => {
+                auth.akf = Some(v.split_whitespace().map(String::from).collect())
+            }
+            "authorizedkeyscommand" if auth.akc.is_none() => {
+                auth.akc = Some(!v.eq_ignore_ascii_case("none") && !v.is_empty())
+            }
+            "pubkeyauthentication" if auth.pubkey.is_none() => auth.pubkey = Some(yes(v)),
+            "trustedusercakeys" if auth.ca.is_none() => auth.ca = Some(v.to_string()),
+            "port" if acc.block == Block::Global => {
                 if let Ok(p) = v.parse() {
                     acc.ports.push(p);
                 }
             }
-            "hostkey" => acc.host_keys.push(v.to_string()),
-            "authorizedkeysfile" if acc.akf.is_none() => {
-                acc.akf = Some(v.split_whitespace().map(String::from).collect())
-            }
-            "authorizedkeyscommand" if acc.akc.is_none() => {
-                acc.akc = Some(!v.eq_ignore_ascii_case("none") && !v.is_empty())
-            }
-            "pubkeyauthentication" if acc.pubkey.is_none() => acc.pubkey = Some(yes(v)),
+            "hostkey" if acc.block == Block::Global => acc.host_keys.push(v.to_string()),
             _ => {}
         }
     }
@@ -358,11 +588,29 @@ fn read_into(ctx: &Ctx, text: &str, acc: &mut Acc, depth: u32) -> Result<()> {
 
 /// sshd_config as it applies to a connection no `Match` selects; sshd's defaults where silent.
 pub fn sshd_config(ctx: &Ctx) -> Result<Option<SshdConfig>> {
+    sshd_config_for(ctx, None)
+}
+
+/// sshd_config as it applies to the session `m` (its `Match` blocks evaluated; a block
+/// selected overrides the global section, the first value obtained wins); `None`: as
+/// [`sshd_config`]. sshd's defaults where silent.
+pub fn sshd_config_for(ctx: &Ctx, m: Option<&MatchCtx>) -> Result<Option<SshdConfig>> {
     let Some(text) = ctx.read(SSHD_CONFIG)? else {
         return Ok(None);
     };
-    let mut acc = Acc::default();
+    let mut acc = Acc {
+        session: m,
+        ..Acc::default()
+    };
     read_into(ctx, &text, &mut acc, 0)?;
+    let g = acc.global.clone();
+    let x = acc.matched.clone();
+    let auth = Auth {
+        akf: x.akf.or(g.akf),
+        akc: x.akc.or(g.akc),
+        pubkey: x.pubkey.or(g.pubkey),
+        ca: x.ca.or(g.ca),
+    };
     Ok(Some(SshdConfig {
         ports: if acc.ports.is_empty() {
             vec![22]
@@ -374,14 +622,16 @@ pub fn sshd_config(ctx: &Ctx) -> Result<Option<SshdConfig>> {
         } else {
             acc.host_keys
         },
-        authorized_keys_files: acc.akf.unwrap_or_else(|| {
+        authorized_keys_files: auth.akf.unwrap_or_else(|| {
             vec![
                 ".ssh/authorized_keys".into(),
                 ".ssh/authorized_keys2".into(),
             ]
         }),
-        authorized_keys_command: acc.akc.unwrap_or(false),
-        pubkey_authentication: acc.pubkey.unwrap_or(true),
+        authorized_keys_command: auth.akc.unwrap_or(false),
+        pubkey_authentication: auth.pubkey.unwrap_or(true),
+        trusted_user_ca_keys: auth.ca.filter(|c| !c.eq_ignore_ascii_case("none")),
+        unknown: acc.unknown,
     }))
 }
 
@@ -527,5 +777,74 @@ mod tests {
             Some("/home/admin/.ssh/authorized_keys")
         );
         assert_eq!(expand_keys_file("none", "a", 1, "/"), None);
+    }
+
+    #[test]
+    fn from_options_and_address_patterns() {
+        let a = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let text = format!(
+            "from=\"10.0.0.0/8,!10.0.0.66\",no-pty {ED25519}\nfrom=\"*.example.com\" {ED25519}\n"
+        );
+        let (k, _) = authorized_keys(&text);
+        assert_eq!(k[0].from.as_deref(), Some("10.0.0.0/8,!10.0.0.66"));
+        assert_eq!(
+            addr_matches("10.0.0.0/8,!10.0.0.66", a("10.1.2.3")),
+            Some(true)
+        );
+        assert_eq!(
+            addr_matches("10.0.0.0/8,!10.0.0.66", a("10.0.0.66")),
+            Some(false)
+        );
+        assert_eq!(addr_matches("192.0.2.*", a("192.0.2.9")), Some(true));
+        assert_eq!(addr_matches("192.0.2.*", a("198.51.100.9")), Some(false));
+        assert_eq!(addr_matches("2001:db8::/32", a("2001:db8::5")), Some(true));
+        // host names: sshd may compare them with the client's DNS name
+        assert_eq!(
+            addr_matches(k[1].from.as_deref().unwrap(), a("10.1.2.3")),
+            None
+        );
+        assert_eq!(
+            addr_matches("*.example.com,10.1.2.3", a("10.1.2.3")),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn match_blocks_are_evaluated_for_the_session() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("etc/ssh")).unwrap();
+        std::fs::write(
+            d.path().join("etc/ssh/sshd_config"),
+            "AuthorizedKeysFile .ssh/authorized_keys\nMatch User admin Address 10.0.0.0/8\n  AuthorizedKeysFile /etc/ssh/keys/%u\n  TrustedUserCAKeys /etc/ssh/ca.pub\nMatch Group wheel LocalPort 2222\n  PubkeyAuthentication no\nMatch Host *.lab\n  AuthorizedKeysCommand /usr/bin/keys\nMatch all\n  AuthorizedKeysFile .ssh/other\n",
+        )
+        .unwrap();
+        let ctx = Ctx::sandbox(d.path(), false, false);
+        let m = |user: &str, groups: &[&str], addr: &str, lport: u16| MatchCtx {
+            user: user.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            addr: addr.parse().unwrap(),
+            laddr: "10.0.0.1".parse().unwrap(),
+            lport,
+        };
+        let c = sshd_config_for(&ctx, Some(&m("admin", &["admin"], "10.0.0.10", 22)))
+            .unwrap()
+            .unwrap();
+        // the first matching block wins over the global value and later blocks
+        assert_eq!(c.authorized_keys_files, vec!["/etc/ssh/keys/%u"]);
+        assert_eq!(c.trusted_user_ca_keys.as_deref(), Some("/etc/ssh/ca.pub"));
+        assert!(c.pubkey_authentication);
+        // Match Host cannot be evaluated and sets what the guard reads: said
+        assert_eq!(c.unknown.len(), 1, "{:?}", c.unknown);
+        assert!(c.unknown[0].contains("Match Host *.lab"));
+        let c = sshd_config_for(&ctx, Some(&m("ops", &["ops", "wheel"], "192.0.2.1", 2222)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.authorized_keys_files, vec![".ssh/other"]);
+        assert!(!c.pubkey_authentication);
+        assert_eq!(c.trusted_user_ca_keys, None);
+        // without a session: Match blocks are not read (as before)
+        let c = sshd_config(&ctx).unwrap().unwrap();
+        assert_eq!(c.authorized_keys_files, vec![".ssh/authorized_keys"]);
+        assert!(c.unknown.is_empty());
     }
 }

@@ -124,29 +124,48 @@ impl kit::Module for SecurityFacts {
         }
         let mut out = Outcome::default();
         // the same judgement as the modules' lockout guards, on the configuration as it is
-        match kit::lockout::connection(ctx) {
-            Ok(Some(c)) => {
+        match kit::lockout::session(ctx) {
+            Ok(kit::lockout::Session::Ssh(c)) => {
                 let risks = lockout::risks(ctx, &c, &sections);
+                let unknown = |r: &Value| {
+                    r["risk"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("cannot be judged"))
+                };
                 out.set(
                     "lockout_check",
                     if risks.is_empty() {
                         "passed"
+                    } else if risks.iter().all(unknown) {
+                        "unknown"
                     } else {
                         "at_risk"
                     },
                 );
+                out.set(
+                    "lockout_basis",
+                    kit::lockout::Session::Ssh(c.clone()).basis(),
+                );
                 out.set("lockout_connection", &c);
                 out.set("lockout_risks", risks);
             }
-            Ok(None) => {
+            Ok(s @ kit::lockout::Session::Local(_)) => {
                 out.set("lockout_check", "not_over_ssh");
+                out.set("lockout_basis", s.basis());
                 out.set("lockout_risks", Vec::<Value>::new());
+            }
+            Ok(kit::lockout::Session::Unknown(why)) => {
+                out.set("lockout_check", "unknown");
+                out.set(
+                    "lockout_risks",
+                    vec![json!({"module": "kit", "risk": format!("cannot be judged: the SSH session cannot be found: {why}")})],
+                );
             }
             Err(e) => {
                 out.set("lockout_check", "unknown");
                 out.set(
                     "lockout_risks",
-                    vec![json!({"module": "kit", "risk": e.to_string()})],
+                    vec![json!({"module": "kit", "risk": format!("cannot be judged: {e}")})],
                 );
             }
         }

@@ -57,8 +57,11 @@ pub fn risks(ctx: &Ctx, conn: &Connection, sections: &[&str]) -> Vec<Value> {
     });
     area("firewalld", &|| {
         Ok(match firewalld_zone::permanent_verdict(ctx, conn)? {
-            Some(Err(why)) => vec![format!(
+            Some(firewalld_zone::guard::Fw::Denied(why)) => vec![format!(
                 "the permanent configuration (loaded at firewalld's next reload or start) does not accept it: {why}"
+            )],
+            Some(firewalld_zone::guard::Fw::Unknown(why)) => vec![format!(
+                "cannot be judged: whether the permanent configuration (loaded at firewalld's next reload or start) accepts it: {why}"
             )],
             _ => Vec::new(),
         })

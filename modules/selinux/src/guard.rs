@@ -90,21 +90,35 @@ pub fn check(
         lockout::nothing_to_cut(ctx, out);
         return Ok(());
     }
-    let conn = lockout::connection(ctx)?;
-    let mut risks = if goes_enforcing(current, plan) {
-        port_risks(
-            &sshd_ports(ctx)?,
-            &ssh_ports(ctx, &plan.policy)?,
-            &plan.policy,
-        )
-    } else {
-        Vec::new()
-    };
-    risks.extend(plan.forced.iter().map(|f| Risk(f.clone())));
+    let session = lockout::session(ctx)?;
+    let mut f = lockout::Findings::default();
+    if goes_enforcing(current, plan) {
+        let sshd = sshd_ports(ctx)?;
+        let allowed = ssh_ports(ctx, &plan.policy)?;
+        f.risks = port_risks(&sshd, &allowed, &plan.policy);
+        // the session's own port, named (its label is what enforcing mode checks)
+        if let Some(c) = session.conn() {
+            if allowed
+                .iter()
+                .any(|(a, b)| *a <= c.local_port && c.local_port <= *b)
+            {
+                f.path(format!(
+                    "sshd may bind tcp port {} (ssh_port_t in policy {})",
+                    c.local_port, plan.policy
+                ));
+            } else if f.risks.is_empty() {
+                f.risk(format!(
+                    "the session's tcp port {} is not labelled ssh_port_t in policy {}",
+                    c.local_port, plan.policy
+                ));
+            }
+        }
+    }
+    f.risks.extend(plan.forced.iter().map(|f| Risk(f.clone())));
     lockout::judge(
-        conn.as_ref(),
+        &session,
         &format!("SELinux {} ({})", plan.state.as_str(), plan.policy),
-        &risks,
+        &f,
         allow,
         out,
     )?;
