@@ -690,3 +690,152 @@ fn applied_at_service_start_or_first_boot() {
         assert_eq!(r["applied_at"], "first_boot", "{module}: {r}");
     }
 }
+
+/// The trust database dump with each program's real size and SHA-256 (the stand-ins are all
+/// `\x7fELF stand-in\n`), and `sudo`'s stale where `stale` says.
+fn real_db(stale_sudo: bool) -> String {
+    let body = b"\x7fELF stand-in\n";
+    let (n, h) = (body.len(), kit::fs::sha256_hex(body));
+    let mut db = String::new();
+    for p in [
+        "/usr/bin/bash",
+        "/usr/sbin/sshd",
+        "/usr/bin/systemctl",
+        "/usr/bin/sudo",
+    ] {
+        let sha = if stale_sudo && p == "/usr/bin/sudo" {
+            "0".repeat(64)
+        } else {
+            h.clone()
+        };
+        db.push_str(&format!("rpmdb {p} {n} {sha}\\n"));
+    }
+    db
+}
+
+const TRUSTED_ONLY: &str = "allow perm=any uid=0 : dir=/root/.ansible/tmp/\nallow perm=execute all : trust=1\ndeny perm=execute all : all\n";
+
+fn conf_with(sb: &Sandbox, pairs: &[(&str, &str)]) {
+    let mut conf = sb.read("/etc/fapolicyd/fapolicyd.conf").unwrap();
+    for (k, v) in pairs {
+        let line = conf
+            .lines()
+            .find(|l| l.starts_with(&format!("{k} =")))
+            .unwrap()
+            .to_string();
+        conf = conf.replace(&line, &format!("{k} = {v}"));
+    }
+    sb.file("/etc/fapolicyd/fapolicyd.conf", &conf);
+}
+
+#[test]
+fn lockout_a_stale_hash_under_integrity_sha256_is_untrusted() {
+    // the case: sudo's database entry is stale, integrity = sha256: every become fails
+    let sb = ssh_host(&real_db(true));
+    sb.file(COMPILED, TRUSTED_ONLY)
+        .file("/run/fapolicyd.pid", "4242\n")
+        .file("/proc/4242/comm", "fapolicyd\n");
+    conf_with(&sb, &[("permissive", "1"), ("integrity", "sha256")]);
+    let before = sb.snapshot();
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"permissive": 0}, "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(msg.contains("executing sudo from admin's shell"), "{msg}");
+    assert!(
+        msg.contains(
+            "the trust database lists /usr/bin/sudo with size 14 and SHA-256 000000000000…"
+        ) && msg.contains("(integrity = sha256)"),
+        "{msg}"
+    );
+    sb.assert_unchanged(&before);
+    // with the hash right, enforcing passes, naming what keeps the session
+    let sb = ssh_host(&real_db(false));
+    sb.file(COMPILED, TRUSTED_ONLY)
+        .file("/run/fapolicyd.pid", "4242\n")
+        .file("/proc/4242/comm", "fapolicyd\n");
+    conf_with(&sb, &[("permissive", "1"), ("integrity", "sha256")]);
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"permissive": 0}, "_ansible_check_mode": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+    assert!(
+        r["lockout_path"]
+            .to_string()
+            .contains("executing sudo from admin's shell"),
+        "{r}"
+    );
+}
+
+#[test]
+fn lockout_integrity_and_trust_back_end_changes_on_an_enforcing_daemon_are_judged() {
+    let sb = ssh_host(&real_db(true));
+    sb.file(COMPILED, TRUSTED_ONLY)
+        .file("/run/fapolicyd.pid", "4242\n")
+        .file("/proc/4242/comm", "fapolicyd\n");
+    // enforcing, integrity none: the stale entry does not matter yet
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"integrity": "sha256"}, "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("changing how fapolicyd decides trust"),
+        "{r}"
+    );
+    assert!(r["msg"].as_str().unwrap().contains("/usr/bin/sudo"), "{r}");
+    // dropping the rpm back end: every system program loses its trust
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"trust": "file"}, "_ansible_check_mode": true}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("the login shell of admin"),
+        "{r}"
+    );
+    // integrity size: the stale hash has the right size, nothing is cut
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"integrity": "size"}, "_ansible_check_mode": true}),
+    );
+    ok(&r);
+    assert_eq!(r["lockout_check"], "passed");
+}
+
+#[test]
+fn lockout_a_rule_denying_what_sshd_reads_is_refused() {
+    let sb = ssh_host(&real_db(false));
+    sb.file("/etc/ssh/sshd_config", "Port 22\n").file(
+        "/home/admin/.ssh/authorized_keys",
+        "ssh-ed25519 AAAA admin\n",
+    );
+    let r = sb.run(
+        "fapolicyd_rules",
+        json!({"name": "05-nohome", "rules": [
+            "allow perm=execute uid=0 : dir=/root/.ansible/tmp/",
+            "allow perm=execute all : trust=1",
+            "deny perm=open all : dir=/home/"]}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(r["lockout_check"], "refused", "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("sshd reading /home/admin/.ssh/authorized_keys (uid 0): rule 4 'deny perm=open all : dir=/home/' denies it"),
+        "{r}"
+    );
+}

@@ -67,6 +67,14 @@ pub fn trust_file(data: &[u8]) {
     let v = fapolicyd_trust::version_of(s);
     let entries = fapolicyd_trust::parse(s, v);
     for version in [2, 3] {
+        // version 3 carries paths verbatim: only what the writer ever renders there (absolute
+        // paths from a scan or from a file already in version 3) reads back; fapolicyd skips
+        // a line that starts with `#` or a control character
+        let entries: Vec<_> = entries
+            .iter()
+            .filter(|e| version == 2 || (e.path.starts_with('/') && !e.path.contains('\n')))
+            .cloned()
+            .collect();
         let out = fapolicyd_trust::render(&entries, version);
         assert_eq!(
             fapolicyd_trust::parse(&out, version),

@@ -65,15 +65,34 @@ impl kit::Module for FapolicydConfig {
         let active_after = (pid.is_some() && !stop) || start || enabled_after;
         let becomes_enforcing =
             !(active_before && enforcing(&text)) && active_after && enforcing(&after);
-        let compiled = if becomes_enforcing {
+        // ... and an enforcing daemon whose trust decisions change (integrity, the trust back
+        // ends): the same rules judged with the trust as it will be decided
+        use fapolicyd_rules::eval::{Change, TrustMode};
+        let (mode_before, mode_after) = (
+            TrustMode::from_conf(Some(&text)),
+            TrustMode::from_conf(Some(&after)),
+        );
+        let trust_changes = mode_before != mode_after
+            && active_before
+            && enforcing(&text)
+            && active_after
+            && enforcing(&after);
+        let compiled = if becomes_enforcing || trust_changes {
             Some(ctx.read(fapolicyd_rules::COMPILED)?.unwrap_or_default())
         } else {
             None
         };
         fapolicyd_rules::eval::guard(
             ctx,
-            compiled.as_deref().map(|c| (None, c)),
-            "making fapolicyd enforce its rules",
+            compiled.as_deref().map(|c| Change {
+                before: (!becomes_enforcing).then(|| (c, mode_before.clone())),
+                after: (c, mode_after.clone()),
+            }),
+            if becomes_enforcing {
+                "making fapolicyd enforce its rules"
+            } else {
+                "changing how fapolicyd decides trust (integrity, trust back ends)"
+            },
             args.allow_lockout,
             &mut out,
         )?;

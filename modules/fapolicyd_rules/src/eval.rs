@@ -13,7 +13,7 @@
 //! keywords, trust of a file not in the files when the database cannot be read) makes an
 //! allowing rule not match and a denying rule "may deny" — the guard then refuses, saying so.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A rule of compiled.rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,24 +99,119 @@ pub fn parse(text: &str) -> Vec<Rule> {
     rules
 }
 
-/// What the trust database says of a path.
-#[derive(Debug, Clone, Default)]
+/// One entry of the trust database: its back end (`rpmdb`, `debdb`, `filedb`), size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustEntry {
+    pub source: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// How fapolicyd decides trust (fapolicyd.conf): `integrity` (none, size, sha256, ima) and the
+/// `trust` back ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustMode {
+    pub integrity: String,
+    pub backends: Vec<String>,
+}
+
+impl TrustMode {
+    /// From fapolicyd.conf's text (fapolicyd's defaults where it says nothing: integrity none,
+    /// trust rpmdb,file).
+    pub fn from_conf(conf: Option<&str>) -> TrustMode {
+        let get = |key: &str| {
+            conf.unwrap_or("").lines().find_map(|l| {
+                let l = l.trim();
+                if l.starts_with('#') {
+                    return None;
+                }
+                let (k, v) = l.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().to_string())
+            })
+        };
+        TrustMode {
+            integrity: get("integrity").unwrap_or_else(|| "none".into()),
+            backends: get("trust")
+                .unwrap_or_else(|| "rpmdb,file".into())
+                .split(',')
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty())
+                .collect(),
+        }
+    }
+
+    fn serves(&self, source: &str) -> bool {
+        // the back ends' names in fapolicyd.conf and in the database dump
+        self.backends.iter().any(|b| {
+            b == source || (b == "file" && source == "filedb") || (b == "deb" && source == "debdb")
+        })
+    }
+}
+
+/// What the trust database says, and the files the guard judges as they are on disk.
+#[derive(Debug, Clone)]
 pub struct Trust {
-    pub paths: BTreeSet<String>,
+    pub entries: BTreeMap<String, Vec<TrustEntry>>,
     /// The daemon's whole database was read; otherwise only the trust files were, and a path
     /// not in them has unknown trust (an rpm/deb back end may hold it).
     pub complete: bool,
+    /// Size and SHA-256 of the files judged (`None`: unreadable).
+    pub files: BTreeMap<String, Option<(u64, String)>>,
+    pub mode: TrustMode,
 }
 
 impl Trust {
+    /// Whether fapolicyd trusts `path`: an entry of a back end in use whose size (integrity
+    /// size) or size and SHA-256 (sha256) are the file's; `None` when it cannot be told (no
+    /// database, integrity ima, the file unreadable).
     pub fn of(&self, path: &str) -> Option<bool> {
-        if self.paths.contains(path) {
-            Some(true)
-        } else if self.complete {
-            Some(false)
+        let es: Vec<&TrustEntry> = self
+            .entries
+            .get(path)
+            .map(|v| v.iter().filter(|e| self.mode.serves(&e.source)).collect())
+            .unwrap_or_default();
+        if es.is_empty() {
+            return if self.complete { Some(false) } else { None };
+        }
+        match self.mode.integrity.as_str() {
+            "none" => Some(true),
+            i @ ("size" | "sha256") => {
+                let (size, sha) = self.files.get(path).cloned().flatten()?;
+                Some(es.iter().any(|e| {
+                    e.size == size && (i == "size" || e.sha256.eq_ignore_ascii_case(&sha))
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// Why `path` is not trusted although the database lists it (stale size or hash).
+    pub fn stale(&self, path: &str) -> Option<String> {
+        let es = self.entries.get(path)?;
+        let (size, sha) = self.files.get(path).cloned().flatten()?;
+        let e = es.iter().find(|e| self.mode.serves(&e.source))?;
+        if self.of(path) == Some(false) {
+            Some(format!(
+                "the trust database lists {path} with size {} and SHA-256 {}…, the file has {size} and {}… (integrity = {})",
+                e.size,
+                e.sha256.get(..12).unwrap_or(&e.sha256),
+                sha.get(..12).unwrap_or(&sha),
+                self.mode.integrity
+            ))
         } else {
             None
         }
+    }
+
+    pub fn with_mode(&self, mode: &TrustMode) -> Trust {
+        Trust {
+            mode: mode.clone(),
+            ..self.clone()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }
 
@@ -125,6 +220,8 @@ impl Trust {
 pub struct Exec {
     /// What it is, for the message ("the login shell /bin/bash of admin").
     pub what: String,
+    /// `execute`, or `open` (a file the session's programs must read).
+    pub perm: &'static str,
     pub uid: u32,
     pub auid: Option<u32>,
     pub gid: Option<u32>,
@@ -242,7 +339,7 @@ pub fn decide(
     // an allowing rule that may have matched makes a later denial uncertain
     let mut uncertain = false;
     for r in rules {
-        if r.perm != "execute" && r.perm != "any" {
+        if r.perm != e.perm && r.perm != "any" {
             continue;
         }
         let mut unknown = false;
@@ -274,18 +371,28 @@ pub fn decide(
     Verdict::Allowed(None)
 }
 
-/// The trust paths of a `fapolicyd-cli --dump-db` output ("source path size sha256"; the path
-/// may hold blanks).
-pub fn dump_paths(dump: &str) -> BTreeSet<String> {
-    dump.lines()
-        .filter_map(|l| {
-            let (_, rest) = l.split_once(' ')?;
-            let mut it = rest.rsplitn(3, ' ');
-            let _sha = it.next()?;
-            let _size = it.next()?;
-            it.next().map(String::from)
-        })
-        .collect()
+/// The entries of a `fapolicyd-cli --dump-db` output ("source path size sha256"; the path may
+/// hold blanks).
+pub fn dump_entries(dump: &str) -> BTreeMap<String, Vec<TrustEntry>> {
+    let mut out: BTreeMap<String, Vec<TrustEntry>> = BTreeMap::new();
+    for l in dump.lines() {
+        let Some((source, rest)) = l.split_once(' ') else {
+            continue;
+        };
+        let mut it = rest.rsplitn(3, ' ');
+        let (Some(sha), Some(size), Some(path)) = (it.next(), it.next(), it.next()) else {
+            continue;
+        };
+        let Ok(size) = size.parse() else {
+            continue;
+        };
+        out.entry(path.to_string()).or_default().push(TrustEntry {
+            source: source.to_string(),
+            size,
+            sha256: sha.to_string(),
+        });
+    }
+    out
 }
 
 // ---- the guard: what to judge, read from the system ----
@@ -319,36 +426,19 @@ fn sha256(ctx: &Ctx, path: &str) -> Option<String> {
         .map(|b| kit::fs::sha256_hex(&b))
 }
 
-fn percent_unescape(s: &str) -> String {
-    let hex = |c: u8| (c as char).to_digit(16);
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        // bytes, not str slices: the two characters after a `%` need not be ASCII
-        if let (b'%', Some(h), Some(l)) = (
-            b[i],
-            b.get(i + 1).and_then(|c| hex(*c)),
-            b.get(i + 2).and_then(|c| hex(*c)),
-        ) {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Trust: the daemon's database when `fapolicyd-cli --dump-db` works, else the trust files.
+/// Trust: the daemon's database when `fapolicyd-cli --dump-db` works, else the trust files
+/// (read by the one trust-file reader, fapolicyd_trust's, as fapolicyd reads them); how trust
+/// is decided from fapolicyd.conf.
 pub fn read_trust(ctx: &Ctx) -> Result<Trust> {
+    let mode = TrustMode::from_conf(ctx.read(CONF)?.as_deref());
     if cmd::exists(ctx, crate::CLI) {
         let out = cmd::run_status(ctx, crate::CLI, &["--dump-db"])?;
         if out.code == 0 {
             return Ok(Trust {
-                paths: dump_paths(&out.stdout),
+                entries: dump_entries(&out.stdout),
                 complete: true,
+                files: BTreeMap::new(),
+                mode,
             });
         }
     }
@@ -361,26 +451,43 @@ pub fn read_trust(ctx: &Ctx) -> Result<Trust> {
             texts.push(t);
         }
     }
-    let mut paths = BTreeSet::new();
+    let mut entries: BTreeMap<String, Vec<TrustEntry>> = BTreeMap::new();
     for t in texts {
-        let v2 = t.starts_with("# AUTOGENERATED FILE VERSION 2");
-        for l in t
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        {
-            if let Some(p) = l.rsplitn(3, ' ').nth(2) {
-                paths.insert(if v2 {
-                    percent_unescape(p)
-                } else {
-                    p.to_string()
-                });
-            }
+        for e in fapolicyd_trust::parse(&t, fapolicyd_trust::version_of(&t)) {
+            entries.entry(e.path).or_default().push(TrustEntry {
+                source: "filedb".into(),
+                size: e.size,
+                sha256: e.sha256,
+            });
         }
     }
     Ok(Trust {
-        paths,
+        entries,
         complete: false,
+        files: BTreeMap::new(),
+        mode,
     })
+}
+
+/// Size and SHA-256 of a file (`None`: absent or unreadable).
+fn identity(ctx: &Ctx, path: &str) -> Option<(u64, String)> {
+    let b = std::fs::read(ctx.path(path)).ok()?;
+    Some((b.len() as u64, kit::fs::sha256_hex(&b)))
+}
+
+/// What libmagic would call a file the session's programs read: `text/plain` for printable
+/// text without a shebang, `application/x-executable` for ELF; `None` otherwise (unknown).
+fn data_ftype(ctx: &Ctx, path: &str) -> Option<String> {
+    let b = std::fs::read(ctx.path(path)).ok()?;
+    if b.starts_with(b"\x7fELF") {
+        return Some("application/x-executable".into());
+    }
+    let text = std::str::from_utf8(&b).ok()?;
+    (!text.starts_with("#!")
+        && text
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r')))
+    .then(|| "text/plain".to_string())
 }
 
 /// The executions that keep the host reachable for the connection's user.
@@ -388,6 +495,7 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
     let mut v = Vec::new();
     let mk = |what: String, uid: u32, auid: Option<u32>, subj: &str, path: &str| Exec {
         what,
+        perm: "execute",
         uid,
         auid,
         gid: None,
@@ -469,31 +577,84 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
             ));
         }
     }
+    // what sshd must open to let the user in: its configuration and the user's authorized
+    // keys files (as sshd_config names them), those that exist
+    let mut reads = vec![kit::ssh::SSHD_CONFIG.to_string()];
+    if let (Some(cfg), Some(u), Some(h)) = (kit::ssh::sshd_config(ctx)?, &conn.user, &conn.home) {
+        for pat in &cfg.authorized_keys_files {
+            if let Some(f) = kit::ssh::expand_keys_file(pat, u, uid, h) {
+                reads.push(f);
+            }
+        }
+    }
+    for path in reads {
+        if ctx.path(&path).is_file() {
+            v.push(Exec {
+                what: format!("sshd reading {path}"),
+                perm: "open",
+                uid: 0,
+                auid: None,
+                gid: None,
+                subject_exe: sshd.clone(),
+                ftype: data_ftype(ctx, &path),
+                sha256: sha256(ctx, &path),
+                path,
+            });
+        }
+    }
     Ok(v)
 }
 
+/// fapolicyd's settings file.
+pub const CONF: &str = "/etc/fapolicyd/fapolicyd.conf";
+
+/// A change the guard judges: the rules (compiled.rules text) and trust settings enforced
+/// before (`None`: nothing enforced — the daemon stopped or permissive) and after.
+pub struct Change<'a> {
+    pub before: Option<(&'a str, TrustMode)>,
+    pub after: (&'a str, TrustMode),
+}
+
+impl<'a> Change<'a> {
+    /// New rules under the trust settings in force (fapolicyd.conf as it is).
+    pub fn rules(ctx: &Ctx, before: Option<&'a str>, after: &'a str) -> Result<Change<'a>> {
+        let mode = TrustMode::from_conf(ctx.read(CONF)?.as_deref());
+        Ok(Change {
+            before: before.map(|b| (b, mode.clone())),
+            after: (after, mode),
+        })
+    }
+}
+
 /// Risks of enforcing `after` (compiled.rules text) where `before` was enforced (`None`: nothing
-/// enforced — the daemon stopped or permissive): see [`findings`]; what cannot be judged counts
-/// as a risk here (security_facts).
+/// enforced — the daemon stopped or permissive), trust as configured: see [`findings`]; what
+/// cannot be judged counts as a risk here (security_facts).
 pub fn risks(ctx: &Ctx, conn: &Connection, before: Option<&str>, after: &str) -> Result<Vec<Risk>> {
-    let f = findings(ctx, conn, before, after)?;
+    let f = findings(ctx, conn, &Change::rules(ctx, before, after)?)?;
     let mut out = f.risks;
     out.extend(f.unknown.into_iter().map(Risk));
     Ok(out)
 }
 
-/// What enforcing `after` where `before` was enforced does to the session's executions: each
-/// one the rules still allow is a way in shown to survive (`paths`); one they newly deny is a
-/// risk; one they may deny (an attribute not known here), or deny before and after alike (the
-/// rules as read do not explain the session running), cannot be judged (`unknown`).
-pub fn findings(
-    ctx: &Ctx,
-    conn: &Connection,
-    before: Option<&str>,
-    after: &str,
-) -> Result<kit::lockout::Findings> {
+/// What enforcing the change does to the session's executions and reads: each one the rules
+/// still allow is a way in shown to survive (`paths`); one they newly deny is a risk; one they
+/// may deny (an attribute not known here), or deny before and after alike (the rules as read do
+/// not explain the session running), cannot be judged (`unknown`). Trust is the database's
+/// entry checked against the file as the trust settings say (integrity size/sha256, the back
+/// ends in use): a stale hash is untrusted.
+pub fn findings(ctx: &Ctx, conn: &Connection, change: &Change) -> Result<kit::lockout::Findings> {
     let execs = execs(ctx, conn)?;
-    let trust = read_trust(ctx)?;
+    let mut trust = read_trust(ctx)?;
+    for e in &execs {
+        for p in [&e.path, &e.subject_exe] {
+            if !trust.files.contains_key(p) {
+                trust.files.insert(p.clone(), identity(ctx, p));
+            }
+        }
+    }
+    let trust_before = change.before.as_ref().map(|(_, m)| trust.with_mode(m));
+    let trust_after = trust.with_mode(&change.after.1);
+    let (before, after) = (change.before.as_ref().map(|(r, _)| *r), change.after.0);
     // user names of `uid=`/`auid=` values: /etc/passwd read once, a read error fails the task
     let accounts = kit::lockout::accounts(ctx)?;
     let names =
@@ -501,12 +662,22 @@ pub fn findings(
     let (rb, ra) = (before.map(parse), parse(after));
     let mut out = kit::lockout::Findings::default();
     for e in &execs {
-        let after_v = decide(&ra, e, &trust, &names);
-        let before_v = rb
-            .as_ref()
-            .map(|r| decide(r, e, &trust, &names))
-            .unwrap_or(Verdict::Allowed(None));
-        let what = format!("executing {} ({} by uid {})", e.what, e.path, e.uid);
+        let after_v = decide(&ra, e, &trust_after, &names);
+        let before_v = match (&rb, &trust_before) {
+            (Some(r), Some(t)) => decide(r, e, t, &names),
+            _ => Verdict::Allowed(None),
+        };
+        let what = if e.perm == "open" {
+            format!("{} (uid {})", e.what, e.uid)
+        } else {
+            format!("executing {} ({} by uid {})", e.what, e.path, e.uid)
+        };
+        // a denial that comes from a stale trust entry says so
+        let stale = [&e.path, &e.subject_exe]
+            .iter()
+            .find_map(|p| trust_after.stale(p))
+            .map(|s| format!("; {s}"))
+            .unwrap_or_default();
         let why = match &after_v {
             Verdict::Allowed(rule) => {
                 out.path(format!(
@@ -516,10 +687,10 @@ pub fn findings(
                 ));
                 continue;
             }
-            Verdict::Denied(l, t) => format!("rule {l} '{t}' denies it"),
+            Verdict::Denied(l, t) => format!("rule {l} '{t}' denies it{stale}"),
             Verdict::MayBeDenied(l, t) => format!(
-                "rule {l} '{t}' may deny it ({})",
-                if trust.complete {
+                "rule {l} '{t}' may deny it ({}){stale}",
+                if trust_after.complete && trust_after.mode.integrity != "ima" {
                     "an attribute it or an earlier allow rule uses is not known here"
                 } else {
                     "the trust database cannot be read (no fapolicyd-cli --dump-db), only the trust files"
@@ -534,7 +705,7 @@ pub fn findings(
             _ => out.unknown(format!("{what}: {why}")),
         }
     }
-    if before.is_none() && trust.complete && trust.paths.is_empty() {
+    if before.is_none() && trust.complete && trust.is_empty() {
         out.risk(
             "the trust database is empty: an enforcing fapolicyd would deny every program the rules do not allow by path",
         );
@@ -545,19 +716,19 @@ pub fn findings(
 /// The whole guard: `lockout_check` and, over SSH, the verdict (see [`kit::lockout::judge`]).
 pub fn guard(
     ctx: &Ctx,
-    change: Option<(Option<&str>, &str)>,
+    change: Option<Change>,
     what: &str,
     allow: bool,
     out: &mut kit::Outcome,
 ) -> Result<()> {
-    let Some((before, after)) = change else {
+    let Some(change) = change else {
         kit::lockout::nothing_to_cut(ctx, out);
         return Ok(());
     };
     let session = kit::lockout::session(ctx)?;
     let mut f = kit::lockout::Findings::default();
     if let Some(conn) = session.conn() {
-        f = findings(ctx, conn, before, after)?;
+        f = findings(ctx, conn, &change)?;
     }
     kit::lockout::judge(&session, what, &f, allow, out)
 }
@@ -576,6 +747,7 @@ mod tests {
     fn exec(uid: u32, subj: &str, path: &str) -> Exec {
         Exec {
             what: path.into(),
+            perm: "execute",
             uid,
             auid: Some(1000),
             gid: Some(uid),
@@ -588,8 +760,22 @@ mod tests {
 
     fn trust(paths: &[&str], complete: bool) -> Trust {
         Trust {
-            paths: paths.iter().map(|s| s.to_string()).collect(),
+            entries: paths
+                .iter()
+                .map(|s| {
+                    (
+                        s.to_string(),
+                        vec![TrustEntry {
+                            source: "rpmdb".into(),
+                            size: 1,
+                            sha256: "aa".into(),
+                        }],
+                    )
+                })
+                .collect(),
             complete,
+            files: BTreeMap::new(),
+            mode: TrustMode::from_conf(None),
         }
     }
 
@@ -648,19 +834,86 @@ mod tests {
             decide(&r, &e, &trust(&[], true), &users),
             Verdict::Allowed(Some(3))
         );
+        let d = dump_entries("rpmdb /usr/bin/bash 1234 abc\nfiledb /opt/my app/run 10 def\n");
         assert_eq!(
-            dump_paths("rpmdb /usr/bin/bash 1234 abc\nfile /opt/my app/run 10 def\n"),
-            ["/opt/my app/run", "/usr/bin/bash"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
+            d.keys().cloned().collect::<Vec<_>>(),
+            vec!["/opt/my app/run".to_string(), "/usr/bin/bash".to_string()]
+        );
+        assert_eq!(d["/usr/bin/bash"][0].size, 1234);
+        assert_eq!(d["/opt/my app/run"][0].source, "filedb");
+    }
+
+    #[test]
+    fn trust_follows_integrity_and_back_ends() {
+        let mut t = trust(&["/usr/bin/sudo"], true);
+        t.entries.get_mut("/usr/bin/sudo").unwrap()[0] = TrustEntry {
+            source: "rpmdb".into(),
+            size: 10,
+            sha256: "AB12".into(),
+        };
+        t.files
+            .insert("/usr/bin/sudo".into(), Some((10, "ab12".into())));
+        let mode = |i: &str, b: &str| {
+            TrustMode::from_conf(Some(&format!("integrity = {i}\ntrust = {b}\n")))
+        };
+        assert_eq!(
+            t.with_mode(&mode("sha256", "rpmdb,file"))
+                .of("/usr/bin/sudo"),
+            Some(true)
+        );
+        // a stale hash: untrusted under sha256, trusted under size or none
+        t.files
+            .insert("/usr/bin/sudo".into(), Some((10, "ffff".into())));
+        let sha = t.with_mode(&mode("sha256", "rpmdb,file"));
+        assert_eq!(sha.of("/usr/bin/sudo"), Some(false));
+        assert!(sha
+            .stale("/usr/bin/sudo")
+            .unwrap()
+            .contains("integrity = sha256"));
+        assert_eq!(
+            t.with_mode(&mode("size", "rpmdb,file")).of("/usr/bin/sudo"),
+            Some(true)
+        );
+        assert_eq!(
+            t.with_mode(&mode("none", "rpmdb,file")).of("/usr/bin/sudo"),
+            Some(true)
+        );
+        // IMA cannot be checked here; a back end not in use does not trust
+        assert_eq!(
+            t.with_mode(&mode("ima", "rpmdb,file")).of("/usr/bin/sudo"),
+            None
+        );
+        assert_eq!(
+            t.with_mode(&mode("none", "file")).of("/usr/bin/sudo"),
+            Some(false)
+        );
+        // the file back end is "filedb" in the database
+        t.entries.get_mut("/usr/bin/sudo").unwrap()[0].source = "filedb".into();
+        assert_eq!(
+            t.with_mode(&mode("none", "file")).of("/usr/bin/sudo"),
+            Some(true)
+        );
+        // defaults: integrity none, trust rpmdb,file
+        assert_eq!(
+            TrustMode::from_conf(Some("# integrity = sha256\n")),
+            mode("none", "rpmdb,file")
         );
     }
 
     #[test]
-    fn trust_file_paths_unescape_without_splitting_characters() {
-        assert_eq!(percent_unescape("/opt/my%20app"), "/opt/my app");
-        assert_eq!(percent_unescape("/opt/%€x%2"), "/opt/%€x%2");
-        assert_eq!(percent_unescape("%41%e2%82%ac"), "A€");
+    fn open_rules_judge_what_sshd_reads() {
+        let r = parse("deny perm=open all : dir=/home/\nallow perm=any all : all\n");
+        let mut e = exec(0, "/usr/sbin/sshd", "/home/admin/.ssh/authorized_keys");
+        e.perm = "open";
+        assert!(matches!(
+            decide(&r, &e, &trust(&[], true), &users),
+            Verdict::Denied(1, _)
+        ));
+        // an execute rule does not decide an open
+        let r = parse("deny perm=execute all : dir=/home/\n");
+        assert_eq!(
+            decide(&r, &e, &trust(&[], true), &users),
+            Verdict::Allowed(None)
+        );
     }
 }

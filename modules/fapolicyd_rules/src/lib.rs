@@ -67,9 +67,13 @@ impl kit::Module for FapolicydRules {
             .compiled
             .as_ref()
             .map(|(b, a)| (b.as_deref().map(text), text(a)));
+        let change = match &change {
+            Some((b, a)) => Some(eval::Change::rules(ctx, b.as_deref(), a.as_str())?),
+            None => None,
+        };
         eval::guard(
             ctx,
-            change.as_ref().map(|(b, a)| (b.as_deref(), a.as_str())),
+            change,
             &format!("the fapolicyd rules of {}", plan.path),
             args.allow_lockout,
             &mut out,
