@@ -29,6 +29,13 @@ Ansible's plugin listing skips). The plugin picks the binary from the host's ``u
 once per host and kept as the fact ``hardening_rhel_arch`` (or taken from the inventory variable
 of that name, or from gathered facts), and fails naming the architecture on any other.
 
+Lockout guards: every task's arguments carry ``_hardening_connection`` (not a task parameter:
+the module takes it out before validating), how Ansible reaches the host: the connection
+plugin, host, port, login user and become method. A module that does not find the sshd session
+among its ancestors (a become method that starts it outside the session: run0, machinectl,
+systemd-run) looks for that session among all sshd processes, and when Ansible says SSH but no
+session is found the guard's verdict is ``unknown`` (refused), never ``not_over_ssh``.
+
 fapolicyd: when ``/etc/fapolicyd/trust.d/hardening-rhel-modules`` exists (harden.yml creates it
 with fapolicyd_trust ``collection_binaries: true``), a newly cached version's entry (path, size,
 SHA-256) replaces the old version's there before the first execution, so a collection upgrade
@@ -57,6 +64,8 @@ COLLECTION = "hardening.rhel"
 CACHE_SUBDIR = ".ansible/hardening-rhel"
 TRUST_FILE = "/etc/fapolicyd/trust.d/hardening-rhel-modules"
 MARK = "HARDENING-RHEL-CACHE"
+# the module argument that describes Ansible's connection to the lockout guards
+HINT_KEY = "_hardening_connection"
 
 # The architectures shipped (``uname -m``) -> the module directory's subdirectory holding them.
 ARCH_DIRS = {"x86_64": "", "aarch64": "__aarch64"}
@@ -394,6 +403,7 @@ class BinaryModuleAction(ActionBase):
             extra.setdefault("ansible_facts", {}).update(facts)
         if module_args is None:  # prepare decided the task's result
             return merge_hash(result, extra)
+        module_args[HINT_KEY] = self.connection_hint()
         why = self.fast_path_refusal()
         data = None
         if why is None:
@@ -415,6 +425,29 @@ class BinaryModuleAction(ActionBase):
         data["hardening_delivery"] = how
         data = merge_hash(data, extra)
         return merge_hash(result, data)
+
+    def connection_hint(self):
+        """How Ansible reaches the host, for the modules' lockout guards (see the module docstring):
+        only what the connection plugin says, each value a string (the port a number) or None."""
+        conn = self._connection
+
+        def option(name):
+            try:
+                value = conn.get_option(name)
+            except (AttributeError, KeyError, AnsibleError):
+                return None
+            return None if value is None else str(value)[:1024]
+
+        transport = getattr(conn, "transport", None) or getattr(conn, "_load_name", None) or "unknown"
+        port = option("port")
+        become = getattr(conn, "become", None) if self._play_context.become else None
+        return {
+            "transport": str(transport)[:1024],
+            "host": option("host") or option("remote_addr"),
+            "port": int(port) if port and port.isdigit() and int(port) < 65536 else None,
+            "user": option("remote_user"),
+            "become_method": getattr(become, "name", None),
+        }
 
     def prepare(self, module_args, task_vars):
         """Hook for a module's own controller-side options: (module_args, extra result keys), or
