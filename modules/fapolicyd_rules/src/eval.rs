@@ -608,6 +608,15 @@ pub fn execs(ctx: &Ctx, conn: &Connection) -> Result<Vec<Exec>> {
 /// fapolicyd's settings file.
 pub const CONF: &str = "/etc/fapolicyd/fapolicyd.conf";
 
+/// Whether fapolicyd.conf has the daemon enforce its rules (`permissive` not 1).
+pub fn enforcing(ctx: &Ctx) -> Result<bool> {
+    let conf = ctx.read(CONF)?.unwrap_or_default();
+    Ok(!conf.lines().any(|l| {
+        l.split_once('=')
+            .is_some_and(|(k, v)| k.trim() == "permissive" && v.trim() == "1")
+    }))
+}
+
 /// A change the guard judges: the rules (compiled.rules text) and trust settings enforced
 /// before (`None`: nothing enforced — the daemon stopped or permissive) and after.
 pub struct Change<'a> {

@@ -67,8 +67,15 @@ impl kit::Module for FapolicydRules {
             .compiled
             .as_ref()
             .map(|(b, a)| (b.as_deref().map(text), text(a)));
+        // the rules the session is subject to now: the compiled ones only while a daemon
+        // enforces them (running, not permissive)
+        let enforced_now = current.daemon_pid.is_some() && eval::enforcing(ctx)?;
         let change = match &change {
-            Some((b, a)) => Some(eval::Change::rules(ctx, b.as_deref(), a.as_str())?),
+            Some((b, a)) => Some(eval::Change::rules(
+                ctx,
+                b.as_deref().filter(|_| enforced_now),
+                a.as_str(),
+            )?),
             None => None,
         };
         eval::guard(
