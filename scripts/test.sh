@@ -34,6 +34,8 @@ step "build: release binaries ($(echo $ARCHES), glibc $GLIBC) and collection art
 # the references table is what the SSG datastream says (the ComplianceAsCode part is checked
 # where that repository is at hand: scripts/gen-references.py --cac)
 step "compliance references as derived from SSG's RHEL 9 datastream" python3 scripts/gen-references.py --check
+# every test the lockout documentation's access-path table names exists
+step "lockout documentation: every test its table names exists" python3 scripts/check-lockout-table.py
 # includes the generated bad-input suite, fault injection (strace) and the fuzz corpus replay
 # as root with CAP_SYS_ADMIN like on a host (the selinux module labels /.autorelabel only with it;
 # the sandbox roots are temp dirs of the build root container, never the host's /etc)

@@ -707,16 +707,24 @@ fn lockout_become_outside_the_sshd_session_is_judged_by_ansibles_connection() {
     assert!(r["msg"].as_str().unwrap().contains("10.0.0.10"), "{r}");
     // a session that cannot be found while Ansible says SSH: unknown, never not_over_ssh
     let mut h2 = hint.clone();
-    h2["port"] = json!(22);
+    h2["user"] = json!("root");
     assert_unknown(
         &sb,
         json!({"policy": "FUTURE", "_hardening_connection": h2}),
         &[
             "Ansible connects over SSH",
             "run0",
-            "no sshd session of admin on port 22",
+            "no sshd session of root was found",
         ],
     );
+    // Ansible's port is not sshd's (a published or NAT port): the user's one session is it
+    let mut h3 = hint.clone();
+    h3["port"] = json!(22222);
+    let r = sb.run(
+        "crypto_policy",
+        json!({"policy": "FUTURE", "_ansible_check_mode": true, "_hardening_connection": h3}),
+    );
+    assert_eq!(r["lockout_check"], "refused", "{r}");
     // the hint is checked like any argument
     let r = sb.run(
         "crypto_policy",

@@ -523,7 +523,10 @@ pub fn findings(
     let now: Vec<(guard::Entry, String)> = match &moves.now {
         None => vec![(
             guard::Entry::Direct,
-            "firewalld is not running: nothing filters the session now".into(),
+            format!(
+                "its port {} itself (firewalld is not running: nothing filters the session now)",
+                conn.local_port
+            ),
         )],
         Some(c) => match verdict_of(c, &lookup, &traffic) {
             guard::Fw::Accepted(v) => v,
@@ -618,4 +621,88 @@ pub(crate) fn check_removable(name: &str, builtin: bool, default: &str) -> Resul
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(body: &str) -> Zone {
+        Zone::parse(&format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<zone>{body}</zone>"
+        ))
+        .unwrap()
+    }
+
+    fn config(z: Zone) -> Config {
+        Config {
+            zones: vec![("public".into(), z)],
+            default_zone: "public".into(),
+            extra: Extra::default(),
+        }
+    }
+
+    /// The runtime accepts the session (sshd on 2222) by a forward port 22 → 2222, and maybe
+    /// directly: which one the session used is not known.
+    #[test]
+    fn a_lost_forward_port_is_unknown_or_a_risk() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("proc/net")).unwrap();
+        std::fs::write(
+            d.path().join("proc/net/route"),
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t00000000\t0100000A\t0003\t0\t0\t100\t00000000\t0\t0\t0\n",
+        )
+        .unwrap();
+        let ctx = Ctx::sandbox(d.path(), false, false);
+        let conn = kit::lockout::Connection {
+            peer: "192.0.2.10".parse().unwrap(),
+            peer_port: 50000,
+            local: "10.0.0.1".parse().unwrap(),
+            local_port: 2222,
+            uid: Some(1000),
+            user: Some("admin".into()),
+            home: Some("/home/admin".into()),
+            found_by: "socket",
+            sshd_pid: Some(100),
+            auth_info: None,
+        };
+        let fwd = "<forward-port port=\"22\" protocol=\"tcp\" to-port=\"2222\"/>";
+        let port = "<port port=\"2222\" protocol=\"tcp\"/>";
+        let judge = |now: &str, after: &str| {
+            let m = Moves {
+                now: Some(config(zone(now))),
+                after: vec![("runtime (now)", config(zone(after)))],
+            };
+            findings(&ctx, &conn, &m).unwrap()
+        };
+        // only the forward port, removed: the session is cut
+        let f = judge(fwd, "");
+        assert_eq!(f.risks.len(), 1, "{f:?}");
+        // both ways, the forward port removed: the session may have used it
+        let f = judge(&format!("{port}{fwd}"), port);
+        assert!(f.risks.is_empty() && f.unknown.len() == 1, "{f:?}");
+        assert!(f.unknown[0].contains("forward port 22/tcp"), "{f:?}");
+        // both ways kept: passed, both named
+        let f = judge(&format!("{port}{fwd}"), &format!("{port}{fwd}"));
+        assert!(
+            f.risks.is_empty() && f.unknown.is_empty() && f.paths.len() == 2,
+            "{f:?}"
+        );
+        // the running firewall does not accept the session as read: the model does not explain it
+        let f = judge("", port);
+        assert!(
+            f.unknown[0].contains("does not accept the session"),
+            "{f:?}"
+        );
+        // firewalld stopped: the port itself must be accepted by what it will load
+        let m = Moves {
+            now: None,
+            after: vec![("permanent", config(zone(fwd)))],
+        };
+        let f = findings(&ctx, &conn, &m).unwrap();
+        assert!(
+            f.unknown[0].contains("nothing filters the session now"),
+            "{f:?}"
+        );
+    }
 }

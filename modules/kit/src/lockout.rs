@@ -673,7 +673,6 @@ fn by_hint(ctx: &Ctx, h: &Hint) -> Result<std::result::Result<Connection, String
         for s in socks.iter().filter(|s| {
             s.state == TCP_ESTABLISHED
                 && inodes.contains(&s.inode)
-                && h.port.is_none_or(|p| p == s.local_port)
                 && socks
                     .iter()
                     .any(|l| l.state == TCP_LISTEN && l.local_port == s.local_port)
@@ -681,17 +680,33 @@ fn by_hint(ctx: &Ctx, h: &Hint) -> Result<std::result::Result<Connection, String
             found.push((pid, s.clone()));
         }
     }
-    let mut distinct: Vec<(IpAddr, IpAddr, u16)> = found
-        .iter()
-        .map(|(_, s)| (s.remote, s.local, s.local_port))
-        .collect();
-    distinct.sort();
-    distinct.dedup();
+    let distinct_of = |f: &[(u32, TcpSocket)]| {
+        let mut d: Vec<(IpAddr, IpAddr, u16)> = f
+            .iter()
+            .map(|(_, s)| (s.remote, s.local, s.local_port))
+            .collect();
+        d.sort();
+        d.dedup();
+        d
+    };
+    // Ansible's port is sshd's only without NAT or port publishing: it narrows several
+    // sessions of the user down, it never rules out the only one
+    let mut distinct = distinct_of(&found);
+    if let (true, Some(p)) = (distinct.len() > 1, h.port) {
+        let on_port: Vec<(u32, TcpSocket)> = found
+            .iter()
+            .filter(|(_, s)| s.local_port == p)
+            .cloned()
+            .collect();
+        if !on_port.is_empty() {
+            found = on_port;
+            distinct = distinct_of(&found);
+        }
+    }
     let user = h.user.as_deref().unwrap_or("any user");
     match distinct.len() {
         0 => Ok(Err(format!(
-            "this module does not run under sshd and no sshd session of {user}{} was found",
-            h.port.map(|p| format!(" on port {p}")).unwrap_or_default()
+            "this module does not run under sshd and no sshd session of {user} was found"
         ))),
         1 => {
             let (pid, s) = &found[0];
@@ -1116,16 +1131,16 @@ mod tests {
         assert_eq!(c.found_by, "ansible_connection");
         assert_eq!(c.peer, "10.0.0.10".parse::<IpAddr>().unwrap());
         assert_eq!(c.user.as_deref(), Some("admin"));
-        // another port, or another user: no such session → unknown, never not_over_ssh
-        ctx.hint.as_mut().unwrap().port = Some(22);
+        // Ansible's port differs (NAT, a published port): the user's only session is it
+        ctx.hint.as_mut().unwrap().port = Some(22222);
+        assert!(matches!(super::session(&ctx).unwrap(), Session::Ssh(_)));
+        // another user: no such session → unknown, never not_over_ssh
+        ctx.hint.as_mut().unwrap().user = Some("root".into());
         let s = super::session(&ctx).unwrap();
         assert!(
-            matches!(&s, Session::Unknown(w) if w.contains("run0") && w.contains("port 22")),
+            matches!(&s, Session::Unknown(w) if w.contains("run0") && w.contains("no sshd session of root")),
             "{s:?}"
         );
-        ctx.hint.as_mut().unwrap().port = None;
-        ctx.hint.as_mut().unwrap().user = Some("root".into());
-        assert!(matches!(super::session(&ctx).unwrap(), Session::Unknown(_)));
         // a local connection's hint changes nothing
         ctx.hint = Some(Hint {
             transport: "local".into(),
