@@ -34,6 +34,10 @@ step "build: release binaries ($(echo $ARCHES), glibc $GLIBC) and collection art
 # the references table is what the SSG datastream says (the ComplianceAsCode part is checked
 # where that repository is at hand: scripts/gen-references.py --cac)
 step "compliance references as derived from SSG's RHEL 9 datastream" python3 scripts/gen-references.py --check
+# the action plugins' binary cache: its remote script run with /bin/sh against temporary homes
+# (symbolic links, foreign homes, writable directories refused before anything is created)
+step "action plugins: the binary cache script and helpers (unittest)" \
+  "$VENV/bin/python3" -m unittest discover -s tests/plugins -v
 # every test the lockout documentation's access-path table names exists
 step "lockout documentation: every test its table names exists" python3 scripts/check-lockout-table.py
 # includes the generated bad-input suite, fault injection (strace) and the fuzz corpus replay

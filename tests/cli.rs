@@ -171,7 +171,14 @@ fn usage_and_profile_errors_run_nothing_with_status_2() {
         r#"{"steps": [{"name": "x", "module": "shell", "args": {}}]}"#,
     )
     .unwrap();
+    // a file given by mistake is not read whole: larger than any profile, refused
+    let huge = dir.path().join("huge.json");
+    std::fs::write(&huge, vec![b' '; (1 << 20) + 10]).unwrap();
     for (args, want) in [
+        (
+            vec!["apply", "--profile", huge.to_str().unwrap()],
+            "is larger than 1048576 bytes",
+        ),
         (vec!["apply", "--bogus"], "unknown argument '--bogus'"),
         (
             vec!["apply", "--profile", "nosuch"],

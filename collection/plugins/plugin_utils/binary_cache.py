@@ -160,9 +160,26 @@ if [ "$op" = run ]; then
   __ENV__
   exec "$f" -
 fi
-if [ ! -d "$d" ]; then
-  mkdir -p -- "$d" || say "UNSAFE cannot create $d"
-fi
+# nothing is created before the way is checked: the home must be the effective user own (a
+# become that keeps the login user HOME, sudo -E, would have root create directories in
+# another user home, or follow a symbolic link planted there), and each missing directory is
+# made one level at a time, a real directory owned by root or the user
+[ -O "$home" ] || say "UNSAFE home $home is not owned by the effective user (a become that keeps the login user HOME?)"
+# safe DIR: a real directory, owned by root or the user, writable by no one else
+safe() {
+  [ -d "$1" ] && [ ! -L "$1" ] || return 1
+  set -- $(LC_ALL=C stat -c "%u %a" -- "$1") || return 1
+  { [ "$1" = 0 ] || [ "$1" = "$(id -u)" ]; } && [ $((0$2 & 022)) -eq 0 ]
+}
+safe "$home" || unsafe_dir "$home"
+p=$home
+for c in $(echo "__SUBDIR__" | tr / " "); do
+  p=$p/$c
+  if [ ! -e "$p" ] && [ ! -L "$p" ]; then
+    mkdir -m 0700 -- "$p" || say "UNSAFE cannot create $p"
+  fi
+  safe "$p" || unsafe_dir "$p"
+done
 check "$d" || unsafe_dir "$d"
 case $op in
   install-run)
@@ -210,6 +227,24 @@ def remote_script(op, module="", sha="", size=0, want="", check_mode=False, env=
     body = body.replace("__ENV__", ("export " + env) if env else ":")
     head = "op=%s m=%s h=%s n=%d ck=%d want=%s" % (op, module, sha, int(size), int(bool(check_mode)), shlex.quote(want))
     return head + "\n" + body
+
+
+def diagnose_126(action, name, sha, stderr, check_mode):
+    """The message of an exit 126 (a program that could not be executed) of the remote command:
+    the cached binary only when the shell's error names it; otherwise the program it names (the
+    become method, an interpreter, a wrapper), or that the error does not say."""
+    err = stderr.strip()
+    binary = "%s/%s.%s" % (CACHE_SUBDIR, name, sha)
+    if binary in err:
+        return ("%s: the host refused to execute the cached binary ~/%s (exit 126: %s). On a host where "
+                "fapolicyd denies untrusted programs, trust the collection's binaries (harden.yml's fapolicyd_trust "
+                "task with collection_binaries: true)%s." % (action, binary, err[:300],
+                                                             "; in check mode a new version's trust entry is not "
+                                                             "written: run once without --check" if check_mode else ""))
+    named = re.search(r"(/[^\s:]+): (?:[^:]*: )?(Permission denied|Operation not permitted|cannot execute)", err)
+    return ("%s: the remote command exited 126 (a program could not be executed)%s, before the module "
+            "binary ran: %s" % (action, " - %s: %s" % named.groups() if named else " - the error does not name the program",
+                                err[:300] or "(no message)"))
 
 
 class BinaryModuleAction(ActionBase):
@@ -340,13 +375,7 @@ class BinaryModuleAction(ActionBase):
         if mark:
             return None, "%s %s" % mark
         if res.get("rc") == 126 and not res.get("stdout", "").strip():
-            raise AnsibleError(
-                "%s: the host refused to execute the cached binary ~/%s/%s.%s (exit 126: %s). On a host where "
-                "fapolicyd denies untrusted programs, trust the collection's binaries (harden.yml's fapolicyd_trust "
-                "task with collection_binaries: true)%s." % (self._task.action, CACHE_SUBDIR, name, sha,
-                                                             res.get("stderr", "").strip()[:300],
-                                                             "; in check mode a new version's trust entry is not written: "
-                                                             "run once without --check" if ck else ""))
+            raise AnsibleError(diagnose_126(self._task.action, name, sha, res.get("stderr", ""), ck))
         data = self._parse_returned_data(res, "legacy")
         remove_internal_keys(data)
         if "stdout" in data and "stdout_lines" not in data:

@@ -114,11 +114,25 @@ pub fn parse_profile(text: &str) -> Result<Vec<Step>, String> {
     Ok(out)
 }
 
+/// Largest profile file read (the built-in ones are a few kilobytes).
+pub const MAX_PROFILE: u64 = 1 << 20;
+
 /// The text of a profile: a built-in name, or a file (a path: contains `/` or ends in `.json`).
 fn profile_text(spec: &str) -> Result<String, String> {
     if spec.contains('/') || spec.ends_with(".json") {
-        return std::fs::read_to_string(spec)
-            .map_err(|e| format!("cannot read the profile {spec}: {e}"));
+        // a profile is a few kilobytes; no file given by mistake (a device, a huge log) is read
+        // whole into memory
+        use std::io::Read;
+        let mut text = String::new();
+        let n = std::fs::File::open(spec)
+            .and_then(|f| f.take(MAX_PROFILE + 1).read_to_string(&mut text))
+            .map_err(|e| format!("cannot read the profile {spec}: {e}"))?;
+        if n as u64 > MAX_PROFILE {
+            return Err(format!(
+                "the profile {spec} is larger than {MAX_PROFILE} bytes: not a profile"
+            ));
+        }
+        return Ok(text);
     }
     PROFILES
         .iter()

@@ -99,6 +99,45 @@ pub fn parse(text: &str) -> Vec<Rule> {
     rules
 }
 
+/// What the rules deny to an access no narrower rule decided: for execution and for opening,
+/// the first catch-all rule (`<decision> [perm=…] all : all`, read by [`parse`]) covering it
+/// decides (fapolicyd stops at the first match). `any` (both denied: a `deny perm=any all :
+/// all`, or one rule for each), `execute`, `open`, or `none`. The upstream sample rules end in
+/// `allow perm=open all : all` after `deny_audit perm=execute all : all`: `execute`.
+pub fn default_deny(rules: &str) -> &'static str {
+    let mut execute = None;
+    let mut open = None;
+    for r in parse(rules) {
+        let decision = r.text.split_whitespace().next().unwrap_or("");
+        let known = matches!(
+            decision,
+            "allow"
+                | "allow_audit"
+                | "allow_syslog"
+                | "allow_log"
+                | "deny"
+                | "deny_audit"
+                | "deny_syslog"
+                | "deny_log"
+        );
+        if !known || !r.subject.is_empty() || !r.object.is_empty() {
+            continue;
+        }
+        if matches!(r.perm.as_str(), "execute" | "any") && execute.is_none() {
+            execute = Some(!r.allow);
+        }
+        if matches!(r.perm.as_str(), "open" | "any") && open.is_none() {
+            open = Some(!r.allow);
+        }
+    }
+    match (execute == Some(true), open == Some(true)) {
+        (true, true) => "any",
+        (true, false) => "execute",
+        (false, true) => "open",
+        (false, false) => "none",
+    }
+}
+
 /// One entry of the trust database: its back end (`rpmdb`, `debdb`, `filedb`), size and SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustEntry {

@@ -460,55 +460,10 @@ pub fn final_rule(text: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A catch-all rule (`<decision> [perm=…] all : all`): whether it denies, and its permission
-/// (`open` when no `perm=` is given, as fapolicyd reads it). None for any other line.
-fn catch_all(rule: &str) -> Option<(bool, &'static str)> {
-    let mut words: Vec<&str> = rule.split_whitespace().collect();
-    if words.is_empty() {
-        return None;
-    }
-    let deny = match words.remove(0) {
-        "deny" | "deny_audit" | "deny_syslog" => true,
-        "allow" | "allow_audit" | "allow_syslog" => false,
-        _ => return None,
-    };
-    let mut perm = "open";
-    if let Some(i) = words.iter().position(|w| w.starts_with("perm=")) {
-        perm = match words.remove(i) {
-            "perm=any" => "any",
-            "perm=execute" => "execute",
-            "perm=open" => "open",
-            _ => return None,
-        };
-    }
-    (words == ["all", ":", "all"]).then_some((deny, perm))
-}
-
-/// What the rules deny to an access no narrower rule decided: for execution and for opening,
-/// the first catch-all rule covering it decides (fapolicyd stops at the first match). `any`
-/// (both denied: a `deny perm=any all : all`, or one rule for each), `execute`, `open`, or
-/// `none`. The upstream sample rules end in `allow perm=open all : all` after
-/// `deny_audit perm=execute all : all`: `execute`.
+/// What the rules deny to an access no narrower rule decided (see
+/// [`fapolicyd_rules::eval::default_deny`]: the one rule reader of the collection).
 pub fn default_deny(rules: &str) -> &'static str {
-    let mut execute = None;
-    let mut open = None;
-    for line in rules.lines().map(str::trim) {
-        let Some((deny, perm)) = catch_all(line) else {
-            continue;
-        };
-        if matches!(perm, "execute" | "any") && execute.is_none() {
-            execute = Some(deny);
-        }
-        if matches!(perm, "open" | "any") && open.is_none() {
-            open = Some(deny);
-        }
-    }
-    match (execute == Some(true), open == Some(true)) {
-        (true, true) => "any",
-        (true, false) => "execute",
-        (false, true) => "open",
-        (false, false) => "none",
-    }
+    fapolicyd_rules::eval::default_deny(rules)
 }
 
 #[cfg(test)]
