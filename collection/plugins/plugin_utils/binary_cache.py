@@ -50,13 +50,23 @@ import os
 import re
 import shlex
 
+import inspect
+
 from ansible import constants as C
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.json import Direction, get_module_encoder
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
-from ansible.vars.clean import remove_internal_keys
+
+# ansible-core 2.16 to the newest: APIs that came or went in that range, each used where present
+try:  # 2.19+: serialization profiles
+    from ansible.module_utils.common.json import Direction, get_module_encoder
+except ImportError:  # 2.16 - 2.18
+    Direction = get_module_encoder = None
+try:  # up to 2.20; 2.21's parsed result removes its own internal keys
+    from ansible.vars.clean import remove_internal_keys
+except ImportError:
+    remove_internal_keys = None
 
 display = Display()
 
@@ -229,6 +239,41 @@ def remote_script(op, module="", sha="", size=0, want="", check_mode=False, env=
     return head + "\n" + body
 
 
+def encode_module_args(module_args):
+    """The task's arguments as the binary module reads them: JSON with Ansible's encoder for the
+    controller-to-module direction (2.19+: the legacy serialization profile, what binary modules
+    get; before: the JSON encoder ActionBase used for them, vault values as text)."""
+    if get_module_encoder is not None:
+        return json.dumps(module_args, cls=get_module_encoder("legacy", Direction.CONTROLLER_TO_MODULE))
+    from ansible.parsing.ajson import AnsibleJSONEncoder
+    return json.dumps(module_args, cls=AnsibleJSONEncoder, vault_to_text=True)
+
+
+def parse_module_result(action, res):
+    """The module's JSON result as a task result dict, internal keys removed, as ActionBase's own
+    module execution does it on this ansible-core: 2.16 - 2.18 ``_parse_returned_data(res)``;
+    2.19 - 2.20 with the serialization profile; 2.21+ a result object that removes its own
+    internal keys."""
+    if "profile" in inspect.signature(action._parse_returned_data).parameters:
+        parsed = action._parse_returned_data(res, "legacy")
+    else:
+        parsed = action._parse_returned_data(res)
+    if hasattr(parsed, "as_result_dict"):
+        parsed.remove_internal_keys()
+        return parsed.as_result_dict(for_round_trip=True)
+    remove_internal_keys(parsed)
+    return parsed
+
+
+def pipelining_enabled(action):
+    """Whether the connection pipelines this task (2.19+ asks the connection; before, ActionBase
+    decided it for a module style: binary modules are pipelined like new-style ones)."""
+    conn = action._connection
+    if hasattr(conn, "is_pipelining_enabled"):
+        return conn.is_pipelining_enabled(wrap_async=False)
+    return action._is_pipelining_enabled("new", wrap_async=False)
+
+
 def diagnose_126(action, name, sha, stderr, check_mode):
     """The message of an exit 126 (a program that could not be executed) of the remote command:
     the cached binary only when the shell's error names it; otherwise the program it names (the
@@ -262,7 +307,7 @@ class BinaryModuleAction(ActionBase):
             return "async"
         if C.DEFAULT_KEEP_REMOTE_FILES:
             return "ANSIBLE_KEEP_REMOTE_FILES"
-        if not conn.is_pipelining_enabled(wrap_async=False):
+        if not pipelining_enabled(self):
             return "pipelining is off or not supported by the connection or become method"
         if getattr(conn._shell, "SHELL_FAMILY", None) != "sh":
             return "the remote shell is not POSIX sh"
@@ -349,8 +394,7 @@ class BinaryModuleAction(ActionBase):
 
     def module_args_json(self, module_args, task_vars):
         self._update_module_args(self._task.action, module_args, task_vars)
-        encoder = get_module_encoder("legacy", Direction.CONTROLLER_TO_MODULE)
-        text = json.dumps(module_args, cls=encoder)
+        text = encode_module_args(module_args)
         if "\n" in text:  # never: json.dumps writes one line; the install script relies on it
             raise AnsibleError("module arguments serialised on more than one line")
         return text.encode("utf-8")
@@ -376,8 +420,7 @@ class BinaryModuleAction(ActionBase):
             return None, "%s %s" % mark
         if res.get("rc") == 126 and not res.get("stdout", "").strip():
             raise AnsibleError(diagnose_126(self._task.action, name, sha, res.get("stderr", ""), ck))
-        data = self._parse_returned_data(res, "legacy")
-        remove_internal_keys(data)
+        data = parse_module_result(self, res)
         if "stdout" in data and "stdout_lines" not in data:
             data["stdout_lines"] = (data.get("stdout") or "").splitlines()
         if "stderr" in data and "stderr_lines" not in data:
