@@ -4,15 +4,17 @@
 # user admin with an Ed25519 key and password-less sudo. Nothing on the host but the containers.
 #   scripts/sshlab.sh up N [IMAGE]   start hosts 1..N (existing ones are kept); prints the inventory path
 #   scripts/sshlab.sh down           remove them all
-# Environment: SSHLAB_DIR (default /var/tmp/hardening-sshlab), SSHLAB_PORT_BASE (default 23000).
+# Environment: SSHLAB_DIR (default /var/tmp/hardening-sshlab), SSHLAB_PORT_BASE (default 23000),
+# SSHLAB_PREFIX (the containers' name prefix, default hrlab: labs of other prefixes are left alone).
 source "$(dirname "$0")/env.sh"
 set -euo pipefail
 dir=${SSHLAB_DIR:-/var/tmp/hardening-sshlab}
 base=${SSHLAB_PORT_BASE:-23000}
+prefix=${SSHLAB_PREFIX:-hrlab}
 cmd=${1:?usage: sshlab.sh up N [IMAGE] | down}
 
 if [ "$cmd" = down ]; then
-  mapfile -t names < <(podman ps -a --format '{{.Names}}' | grep '^hrlab-' || true)
+  mapfile -t names < <(podman ps -a --format '{{.Names}}' | grep "^$prefix-" || true)
   [ ${#names[@]} -eq 0 ] || podman rm -f -t 0 "${names[@]}" >/dev/null
   rm -rf "$dir"
   exit 0
@@ -64,14 +66,14 @@ if [ "$have" -lt "$need" ]; then
   echo "$need" > /proc/sys/fs/inotify/max_user_instances
 fi
 for i in $(seq 1 "$n"); do
-  name=hrlab-$i
+  name=$prefix-$i
   if ! podman container exists "$name"; then
     podman run -d --name "$name" --hostname "$name" --privileged --systemd=always \
       -p "127.0.0.1:$((base + i)):2222" "$image" /sbin/init >/dev/null
   fi
 done
 for i in $(seq 1 "$n"); do
-  name=hrlab-$i
+  name=$prefix-$i
   # firewalld up (the image's boot-time fapolicyd start hangs until systemd's timeout, so the
   # system state stays "starting" for a while: not waited for)
   for _ in $(seq 1 120); do
@@ -83,7 +85,7 @@ done
 
 {
   echo "[lab]"
-  for i in $(seq 1 "$n"); do echo "hrlab-$i ansible_port=$((base + i))"; done
+  for i in $(seq 1 "$n"); do echo "$prefix-$i ansible_port=$((base + i))"; done
   cat <<EOF
 [lab:vars]
 ansible_connection=ssh

@@ -151,6 +151,9 @@ step "accepted values read back by their real consumers (firewalld, fapolicyd, c
 # and audit run through it as Automation Platform runs a job (ee/run.sh: ansible-runner with
 # process isolation, SSH to a throwaway target)
 step "execution environment: built, harden and audit run through it (ansible-runner)" bash ee/run.sh
+# every ansible-core minor requires_ansible accepts (2.16 - 2.21): the baseline over SSH with the
+# artifact, idempotence, check mode, audit, an ad hoc task from the binary cache, ansible-doc
+step "ansible-core 2.16 - 2.21: harden, check, again, audit over SSH (scripts/compat.sh)" bash scripts/compat.sh
 # the README's first command: audit, harden, audit a throwaway container; its fleet reports
 # checked (JUnit against the host reports, the HTML rendered in headless Chromium)
 step "demo (scripts/demo.sh): reports incl. JUnit XML and HTML in headless Chromium" bash scripts/demo.sh
