@@ -217,21 +217,28 @@ fn socket_inodes(ctx: &Ctx, pid: u32) -> Option<Vec<u64>> {
     Some(fds.into_iter().map(|(_, i)| i).collect())
 }
 
+/// Every sshd process (`sshd`, `sshd-session`, `sshd-auth`): pid and status; processes that
+/// end meanwhile are skipped.
+fn sshd_processes(ctx: &Ctx) -> Result<Vec<(u32, Proc)>> {
+    let mut out = Vec::new();
+    for name in ctx.list("/proc")?.unwrap_or_default() {
+        let Ok(pid) = name.parse::<u32>() else {
+            continue;
+        };
+        if let Some(p) = read_proc(ctx, &name)?.filter(|p| is_sshd(&p.comm)) {
+            out.push((pid, p));
+        }
+    }
+    Ok(out)
+}
+
 /// The TCP ports sshd processes listen on (every process named sshd/sshd-session, its
 /// sockets in LISTEN state). Processes that end meanwhile, or whose descriptors cannot be read,
 /// are skipped.
 pub fn sshd_listening(ctx: &Ctx) -> Result<Vec<u16>> {
     let mut ports = Vec::new();
-    for name in ctx.list("/proc")?.unwrap_or_default() {
-        let Ok(pid) = name.parse::<u32>() else {
-            continue;
-        };
-        let Some(p) = read_proc(ctx, &name)? else {
-            continue;
-        };
-        if !is_sshd(&p.comm) {
-            continue;
-        }
+    for (pid, _) in sshd_processes(ctx)? {
+        let name = pid.to_string();
         let Some(inodes) = socket_inodes(ctx, pid) else {
             continue;
         };
@@ -645,16 +652,8 @@ fn by_hint(ctx: &Ctx, h: &Hint) -> Result<std::result::Result<Connection, String
         None => None,
     };
     let mut found: Vec<(u32, TcpSocket)> = Vec::new();
-    for name in ctx.list("/proc")?.unwrap_or_default() {
-        let Ok(pid) = name.parse::<u32>() else {
-            continue;
-        };
-        let Some(p) = read_proc(ctx, &name)? else {
-            continue;
-        };
-        if !is_sshd(&p.comm) {
-            continue;
-        }
+    for (pid, p) in sshd_processes(ctx)? {
+        let name = pid.to_string();
         if let Some(a) = &who {
             // the audit login uid (the privileged sshd process has the user's once logged in)
             let login = ctx
