@@ -30,14 +30,17 @@ in_buildroot env RUSTC_BOOTSTRAP=1 cargo zigbuild --release --quiet -Zbuild-std=
   "${targets[@]}" "${pkgs[@]}"
 
 mkdir -p "$DIST"
-rm -rf "$BIN_ROOT" collection/plugins/modules/__* collection/files/hardening-rhel collection/files/__*
+rm -rf "$BIN_ROOT" collection/plugins/modules/__* collection/files/hardening-rhel collection/files/__* collection/files/modules
 : > "$DIST/sizes.txt"
 for a in $ARCHES; do
   case $a in
-    x86_64) machine=62; dir=collection/plugins/modules; cli=collection/files ;;   # ELF e_machine EM_X86_64
-    aarch64) machine=183; dir=collection/plugins/modules/__aarch64; cli=collection/files/__aarch64 ;;   # EM_AARCH64
+    x86_64) machine=62; cli=collection/files ;;   # ELF e_machine EM_X86_64
+    aarch64) machine=183; cli=collection/files/__aarch64 ;;   # EM_AARCH64
     *) echo "no collection layout for $a" >&2; exit 1 ;;
   esac
+  # the module binaries: files/modules/<arch>/ (the action plugins run them; outside plugins/,
+  # where ansible-test and Automation Hub's checks read every file as Python or PowerShell)
+  dir=collection/files/modules/$a
   mkdir -p "$BIN_ROOT/$a" "$dir" "$cli"
   for m in $mods hardening-rhel; do
     bin=$BUILD_TARGET_DIR/$a-unknown-linux-gnu/release/$m
@@ -52,7 +55,6 @@ for a in $ARCHES; do
     if [ "$m" = hardening-rhel ]; then
       install -m 0755 "$bin" "$cli/$m"   # files/: not a module (README "Images")
     else
-      [ -f "collection/plugins/modules/$m.yml" ] || { echo "no sidecar docs collection/plugins/modules/$m.yml" >&2; exit 1; }
       install -m 0755 "$bin" "$dir/$m"
     fi
     printf '%-8s %-20s %8d bytes  newest glibc symbol %s\n' "$a" "$m" "$(stat -c %s "$bin")" "$newest" \
@@ -60,6 +62,13 @@ for a in $ARCHES; do
   done
 done
 
+# plugins/modules/<module>.py: each module's documentation (from its sidecar), the file
+# ansible-doc and Automation Hub's importer read; the binaries are in files/modules/<arch>/
+rm -f collection/plugins/modules/*.py
+for m in $mods; do
+  [ -f "collection/plugins/modules/$m.yml" ] || { echo "no sidecar docs collection/plugins/modules/$m.yml" >&2; exit 1; }
+done
+python3 scripts/gen-module-stubs.py collection/plugins/modules
 log "collection artifact"
 ansible-galaxy collection build collection --output-path "$DIST" --force
 echo "$DIST/hardening-rhel-$version.tar.gz"

@@ -23,11 +23,16 @@ renames it into place, removes the module's other versions, and runs it. Where t
 cannot apply (pipelining off or unsupported by the connection or become method, ``async``, a
 non-POSIX shell, ``ANSIBLE_KEEP_REMOTE_FILES``) the standard binary-module path runs.
 
-Architectures: the collection ships every module for x86_64 (``plugins/modules/<module>``, the
-file ``ansible-doc`` documents) and aarch64 (``plugins/modules/__aarch64/<module>``, a directory
-Ansible's plugin listing skips). The plugin picks the binary from the host's ``uname -m``, asked
-once per host and kept as the fact ``hardening_rhel_arch`` (or taken from the inventory variable
-of that name, or from gathered facts), and fails naming the architecture on any other.
+Architectures: the collection ships every module's binary for x86_64 and aarch64 in
+``files/modules/<arch>/<module>`` (outside ``plugins/``: a native binary is neither Python nor
+PowerShell, so ansible-test and Automation Hub's checks have nothing to read there);
+``plugins/modules/<module>.py`` holds the module's documentation only (what ``ansible-doc`` and
+Automation Hub read), and is never what runs. The plugin picks the binary from the host's
+``uname -m``, asked once per host and kept as the fact ``hardening_rhel_arch`` (or taken from the
+inventory variable of that name, or from gathered facts), and fails naming the architecture on
+any other. The standard path adds that directory to the worker's module search path and runs the
+binary as ``ansible.legacy.<module>``, after checking that this name resolves to exactly that
+file (a module of the same name in a configured library path is refused, never run).
 
 Lockout guards: every task's arguments carry ``_hardening_connection`` (not a task parameter:
 the module takes it out before validating), how Ansible reaches the host: the connection
@@ -77,8 +82,10 @@ MARK = "HARDENING-RHEL-CACHE"
 # the module argument that describes Ansible's connection to the lockout guards
 HINT_KEY = "_hardening_connection"
 
-# The architectures shipped (``uname -m``) -> the module directory's subdirectory holding them.
-ARCH_DIRS = {"x86_64": "", "aarch64": "__aarch64"}
+# The architectures shipped (``uname -m``) -> the collection's directory holding their binaries.
+ARCH_DIRS = {"x86_64": "files/modules/x86_64", "aarch64": "files/modules/aarch64"}
+# the installed collection's root (ansible_collections/hardening/rhel): plugins/plugin_utils/../..
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARCH_FACT = "hardening_rhel_arch"
 
 # Controller-side hashes of the module binaries, by (path, size, mtime): a worker process hashes
@@ -341,32 +348,41 @@ class BinaryModuleAction(ActionBase):
         return arch, "uname -m", (None if self._task.delegate_to else arch)
 
     def arch_dir(self):
-        """The module directory's subdirectory of this host's binaries; fails on an architecture
-        we do not ship. Needs ``self._arch`` (set by ``run`` from ``host_arch``)."""
+        """The collection's directory of this host's binaries; fails on an architecture we do not
+        ship. Needs ``self._arch`` (set by ``run`` from ``host_arch``)."""
         if self._arch not in ARCH_DIRS:
             raise AnsibleError("%s: hardening.rhel ships its binaries for %s; this host is %s (%s)"
                                % (self._task.action, " and ".join(sorted(ARCH_DIRS)), self._arch,
                                   self._arch_source))
-        return ARCH_DIRS[self._arch]
-
-    def module_fqcn(self, name=None):
-        """The module to execute for this host's architecture, e.g. hardening.rhel.__aarch64.selinux."""
-        name = name or self._task.action.split(".")[-1]
-        sub = self.arch_dir()
-        return "%s.%s%s" % (COLLECTION, sub + "." if sub else "", name)
+        return os.path.join(COLLECTION_ROOT, ARCH_DIRS[self._arch])
 
     def module_binary(self, name=None):
         """(controller path, sha256, size) of the collection's binary of this task's module, for
         the host's architecture."""
         name = name or self._task.action.split(".")[-1]
-        fqcn = self.module_fqcn(name)
-        found = self._shared_loader_obj.module_loader.find_plugin_with_context(fqcn, collection_list=self._task.collections)
-        if not found.resolved or not found.plugin_resolved_path:
+        path = os.path.join(self.arch_dir(), name)
+        if not os.path.isfile(path):
             raise AnsibleError("the %s binary of %s.%s is missing from the installed collection (%s)"
-                               % (self._arch, COLLECTION, name, fqcn))
-        path = found.plugin_resolved_path
+                               % (self._arch, COLLECTION, name, path))
         sha, size = binary_identity(path)
         return path, sha, size
+
+    def standard_module_name(self):
+        """The name under which Ansible's standard binary-module path runs this task's binary:
+        ``ansible.legacy.<module>``, found in the binaries' directory added to this worker's module
+        search path (searched before any configured library path). Refuses when the name resolves
+        to another file."""
+        name = self._task.action.split(".")[-1]
+        path = self.module_binary(name)[0]
+        loader = self._shared_loader_obj.module_loader
+        loader.add_directory(os.path.dirname(path))
+        legacy = "ansible.legacy." + name
+        found = loader.find_plugin_with_context(legacy, collection_list=self._task.collections)
+        got = found.plugin_resolved_path if found.resolved else None
+        if not got or os.path.realpath(got) != os.path.realpath(path):
+            raise AnsibleError("%s: %s resolves to %s, not the collection's binary %s; refusing to run it"
+                               % (self._task.action, legacy, got or "nothing", path))
+        return legacy
 
     def collection_modules(self):
         """Every binary module of the installed collection for the host's architecture:
@@ -487,7 +503,7 @@ class BinaryModuleAction(ActionBase):
         if data is None:
             display.vvv("%s: standard binary-module path (%s)" % (self._task.action, why))
             wrap_async = self._task.async_val and not self._connection.has_native_async
-            data = self._execute_module(module_name=self.module_fqcn(), module_args=module_args,
+            data = self._execute_module(module_name=self.standard_module_name(), module_args=module_args,
                                         task_vars=task_vars, wrap_async=wrap_async)
             if not wrap_async:
                 self._remove_tmp_path(self._connection._shell.tmpdir)

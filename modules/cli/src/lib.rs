@@ -41,7 +41,7 @@ const USAGE: &str = "usage:
   hardening-rhel --help | --version
 
 apply runs the profile's steps in order with the collection's module binaries (by default the
-ones beside this program, or the installed collection's plugins/modules) and stops at the first
+ones beside this program, or the installed collection's files/modules/<arch>) and stops at the first
 failure. --check: nothing is changed, each step says what it would do. --diff: the results carry
 the modules' diffs (shown with --json). --json: one JSON document of every step's result.
 Profiles built in: baseline and stig (the playbook hardening.rhel.harden with its defaults and
@@ -149,7 +149,7 @@ fn profile_text(spec: &str) -> Result<String, String> {
 
 /// Where the module binaries are: `--bin-dir`, else beside this program, else the installed
 /// collection's (this program in `files/` or `files/__aarch64/`, the modules in
-/// `plugins/modules/` or `plugins/modules/__aarch64/`).
+/// `files/modules/x86_64/` or `files/modules/aarch64/`).
 fn bin_dir(given: Option<&str>, steps: &[Step]) -> Result<PathBuf, String> {
     let missing = |d: &Path| steps.iter().find(|s| !d.join(&s.module).is_file());
     if let Some(d) = given {
@@ -163,15 +163,15 @@ fn bin_dir(given: Option<&str>, steps: &[Step]) -> Result<PathBuf, String> {
         std::env::current_exe().map_err(|e| format!("cannot tell where this program is: {e}"))?;
     let here = exe.parent().unwrap_or(Path::new("/")).to_path_buf();
     let collection = if cfg!(target_arch = "aarch64") {
-        here.join("../../plugins/modules/__aarch64")
+        here.join("../modules/aarch64")
     } else {
-        here.join("../plugins/modules")
+        here.join("modules/x86_64")
     };
     [here.clone(), collection]
         .into_iter()
         .find(|d| missing(d).is_none())
         .ok_or(format!(
-            "the module binaries are neither beside {} nor in the collection's plugins/modules: give --bin-dir",
+            "the module binaries are neither beside {} nor in the collection's files/modules: give --bin-dir",
             exe.display()
         ))
 }
