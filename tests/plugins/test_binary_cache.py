@@ -65,6 +65,46 @@ class CacheScript(unittest.TestCase):
         rc, out, err = run("run", self.home, b'{"y": 2}\n', module="selinux", sha=SHA, size=len(MODULE))
         self.assertEqual((rc, out), (0, '{"y": 2}\n'), err)
 
+    def consumed(self, op, data, **kw):
+        """How many bytes of data the script for op read from its standard input (a pipe written
+        by a thread until the script exits), and its output."""
+        import threading
+        script = bc.remote_script(op, **kw)
+        env = {"HOME": self.home, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        p = subprocess.Popen(["/bin/sh", "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env)
+        written = [0]
+
+        def feed():
+            try:
+                for i in range(0, len(data), 4096):
+                    p.stdin.write(data[i:i + 4096])
+                    p.stdin.flush()
+                    written[0] = i + len(data[i:i + 4096])
+                p.stdin.close()
+            except (BrokenPipeError, ValueError):
+                pass
+        t = threading.Thread(target=feed)
+        t.start()
+        out = p.stdout.read().decode()
+        p.wait(timeout=60)
+        t.join(timeout=60)
+        return written[0], out
+
+    def test_an_answer_without_running_the_module_reads_all_input_first(self):
+        # podman (4.3) drops a command's output now and then when the command exits before its
+        # standard input is all read: the MISS of the first run of a task over containers.podman's
+        # pipelining came back empty ("MODULE FAILURE"). The pipe's buffer (64 KiB) would hide a
+        # script that reads nothing: 1 MiB is sent.
+        data = b'{"x": 1}\n' + b"#" * (1 << 20)
+        n, out = self.consumed("run", data, module="selinux", sha=SHA, size=len(MODULE))
+        self.assertEqual(out.strip(), bc.MARK + "-MISS")
+        self.assertEqual(n, len(data), "the MISS answer came before the input was read")
+        # a refused transfer (wrong size and hash) too
+        n, out = self.consumed("install-run", data, module="selinux", sha=SHA, size=len(MODULE))
+        self.assertIn(bc.MARK + "-CORRUPT", out)
+        self.assertEqual(n, len(data), "the CORRUPT answer came before the input was read")
+
     def test_a_hash_mismatch_is_never_executed(self):
         run("install-run", self.home, b"{}\n" + MODULE, module="selinux", sha=SHA, size=len(MODULE))
         f = os.path.join(self.cache(), "selinux." + SHA)

@@ -108,11 +108,15 @@ def binary_identity(path):
 
 # The remote side: POSIX sh, run as the become user. $m module name, $h sha256, $n size (from
 # the controller, validated there), $op: run (cached only), install-run, install, check.
-# Exits 0 with a line "<MARK>-<WHAT> ..." when it does not run the module.
+# Exits 0 with a line "<MARK>-<WHAT> ..." when it does not run the module. The ops that are sent
+# data (run, install-run, install) read their standard input to its end before answering: podman
+# (4.3 seen) drops a command's output now and then when the command exits before its standard
+# input has all been read (found with containers.podman's pipelining: "MODULE FAILURE" on a
+# cache miss).
 _SCRIPT = r"""
 umask 077
 R=__MARK__
-say() { echo "$R-$*"; exit 0; }
+say() { case $op in run|install-run|install) cat > /dev/null 2>&1 ;; esac; echo "$R-$*"; exit 0; }
 unsafe_dir() { say "UNSAFE $1: a directory on the way is not owned by root or the user, others may write to it, or $1 is not the user own with mode 0700"; }
 home=$(cd -P -- "${HOME:?}" 2>/dev/null && pwd -P) || say "UNSAFE no usable home directory (HOME=${HOME-unset})"
 d=$home/__SUBDIR__
