@@ -8,9 +8,10 @@
 # As root with rootful podman, the EE runs as root in its container (--user=0): ansible-runner
 # writes the job's artifacts as root here; Automation Platform's rootless podman maps the EE's
 # user to its own instead.
-# Usage: ee/run.sh   (HARDENING_TEST_IMAGE: the test image)
+# Usage: ee/run.sh [CORE_VERSION]   (the EE's ansible-core, see ee/build.sh; HARDENING_TEST_IMAGE:
+# the test image)
 source "$(dirname "$0")/../scripts/env.sh"
-EE=$(bash "$REPO/ee/build.sh" | tail -n 1)
+EE=$(bash "$REPO/ee/build.sh" "$@" | tail -n 1)
 work=$(mktemp -d /var/tmp/hardening-ee-run.XXXXXX)
 export SSHLAB_DIR=$work/lab SSHLAB_PORT_BASE=24000
 cleanup() { bash "$REPO/scripts/sshlab.sh" down >/dev/null 2>&1 || true; rm -rf "$work"; }
@@ -33,10 +34,13 @@ job() { # job PLAYBOOK ID: one job in the EE; its stdout
   cat "$pdd/artifacts/$2/stdout"
 }
 t0=$(date +%s)
-job harden.yml harden-1 | tail -n 3
+# the EE's own ansible-core runs the job
+podman run --rm "$EE" ansible --version | head -n 1
+job harden.yml harden-1 | tee "$work/first.log" | tail -n 3
 job harden.yml harden-2 | tee "$work/second.log" | tail -n 3
 grep -Eq "changed=0 +unreachable=0 +failed=0" "$work/second.log" || { echo "second harden run changed something"; exit 1; }
-job audit.yml audit | tail -n 3
+job audit.yml audit | tee "$work/audit.log" | tail -n 3
+! grep -h "\[DEPRECATION WARNING\]" "$work/first.log" "$work/second.log" "$work/audit.log" || { echo "a deprecation warning"; exit 1; }
 python3 - "$pdd/artifacts/report/hrlab-1.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

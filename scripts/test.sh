@@ -81,15 +81,15 @@ changelog() {
 }
 step "changelog (antsibull-changelog lint, CHANGELOG.md as generated)" changelog
 step "install the artifact" ansible-galaxy collection install --offline -p "$COLL" "$DIST/hardening-rhel-$version.tar.gz"
-# ansible-test sanity on the collection as it is built (collection/ with its binaries: what the
-# artifact is made of), every test; the ignores (tests/sanity/ignore-<core>.txt) only skip
-# validate-modules for the binaries, each with its reason. Its virtual environments are primed
-# first (pip index), then the tests run with no network at all.
+# ansible-test sanity on the collection as installed from the artifact (the documentation-only
+# plugins/modules/<module>.py, the binaries in files/modules/<arch>/), every test, no ignore file.
+# Its virtual environments are primed first (pip index), then the tests run with no network at all.
 sanity() {
   local tmp py rc=0
   tmp=$(mktemp -d /var/tmp/hardening-sanity.XXXXXX)
   mkdir -p "$tmp/ansible_collections/hardening"
-  cp -a collection "$tmp/ansible_collections/hardening/rhel"
+  cp -a "$COLL/ansible_collections/hardening/rhel" "$tmp/ansible_collections/hardening/rhel"
+  rm -f "$tmp/ansible_collections/hardening/rhel/"{MANIFEST,FILES}.json   # the installer's, not ours
   py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   (cd "$tmp/ansible_collections/hardening/rhel" &&
     ansible-test sanity --prime-venvs --local --python "$py" >/dev/null &&
@@ -129,6 +129,9 @@ PY
   echo "hardening.rhel.hardening (role): 3 entry points, $n variables each, rendered"
 }
 step "ansible-doc renders every module and the role of the artifact" docs_render
+# Automation Hub's importer (galaxy-importer, pinned; ansible-doc and ansible-lint as there, no
+# network): imports the artifact and lists every module, action plugin, the role and the playbooks
+step "galaxy-importer (Automation Hub's importer) accepts the artifact" bash scripts/importer.sh "$DIST/hardening-rhel-$version.tar.gz"
 
 # The docs site from the installed artifact (antsibull-docs + Sphinx, warnings are errors), built
 # and checked in headless Chromium without network: every option of every module, every variable
@@ -150,7 +153,10 @@ step "accepted values read back by their real consumers (firewalld, fapolicyd, c
 # The execution environment, built for real on a Debian base of our own (ee/build.sh), and harden
 # and audit run through it as Automation Platform runs a job (ee/run.sh: ansible-runner with
 # process isolation, SSH to a throwaway target)
-step "execution environment: built, harden and audit run through it (ansible-runner)" bash ee/run.sh
+# for the floor of requires_ansible (2.16, Automation Platform 2.5's) and the newest (2.21)
+for core in 2.16.19 2.21.5; do
+  step "execution environment with ansible-core $core: built, harden and audit run through it (ansible-runner)" bash ee/run.sh "$core"
+done
 # every ansible-core minor requires_ansible accepts (2.16 - 2.21): the baseline over SSH with the
 # artifact, idempotence, check mode, audit, an ad hoc task from the binary cache, ansible-doc
 step "ansible-core 2.16 - 2.21: harden, check, again, audit over SSH (scripts/compat.sh)" bash scripts/compat.sh
