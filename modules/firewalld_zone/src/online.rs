@@ -243,6 +243,13 @@ pub fn zone_from_dict(d: &Value) -> Result<Zone, String> {
     let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let l = |k: &str| d.get(k).map(Value::str_list).unwrap_or_default();
     let b = |k: &str| d.get(k).and_then(Value::as_bool).unwrap_or(false);
+    // firewalld 2.x: int32 (absent before 2.0: 0, the default)
+    let prio = |k: &str| match d.get(k) {
+        None => Ok(0),
+        Some(Value::I32(p)) => Ok(*p),
+        Some(other) => Err(format!("firewalld's {k} is not an int32: {other:?}")),
+    };
+    let (ingress_priority, egress_priority) = (prio("ingress_priority")?, prio("egress_priority")?);
     let rules = l("rules_str")
         .iter()
         .map(|r| {
@@ -290,6 +297,8 @@ pub fn zone_from_dict(d: &Value) -> Result<Zone, String> {
         sources: l("sources"),
         icmp_block_inversion: b("icmp_block_inversion"),
         forward: b("forward"),
+        ingress_priority,
+        egress_priority,
     })
 }
 
@@ -428,6 +437,24 @@ mod tests {
         let mut swapped = reordered.clone();
         swapped.ports.reverse();
         assert!(changed_keys(&reordered, &swapped, KEYS).is_empty());
+    }
+
+    #[test]
+    fn firewalld_2_zone_priorities_are_read_and_never_sent() {
+        let d = dict_sv(vec![
+            ("services", Value::strs(&["ssh"])),
+            ("ingress_priority", Value::I32(-10)),
+            ("egress_priority", Value::I32(7)),
+        ]);
+        let z = zone_from_dict(&d).unwrap();
+        assert_eq!((z.ingress_priority, z.egress_priority), (-10, 7));
+        // update2 carries only the keys the module manages: the priorities stay as firewalld has them
+        let sent = settings_dict(&z, KEYS);
+        assert!(sent.get("ingress_priority").is_none() && sent.get("egress_priority").is_none());
+        let bad = dict_sv(vec![("ingress_priority", Value::Str("1".into()))]);
+        assert!(zone_from_dict(&bad)
+            .unwrap_err()
+            .contains("ingress_priority"));
     }
 
     #[test]

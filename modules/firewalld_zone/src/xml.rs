@@ -48,6 +48,36 @@ pub struct Zone {
     pub sources: Vec<String>,
     pub icmp_block_inversion: bool,
     pub forward: bool,
+    /// firewalld ≥ 2.0: the zone's `ingress-priority` and `egress-priority` (0 when absent, the
+    /// default, not written). Not managed by the module: kept as read.
+    pub ingress_priority: i32,
+    pub egress_priority: i32,
+}
+
+/// The attributes firewalld (2.x) reads on `<zone>`; `name` and `immutable` are deprecated there
+/// (ignored with a warning, never written back), the priorities came with 2.0. Any other is
+/// refused, as firewalld's own reader refuses the file: nothing it carries may be dropped.
+const ZONE_ATTRS: &[&str] = &[
+    "name",
+    "immutable",
+    "target",
+    "version",
+    "ingress-priority",
+    "egress-priority",
+];
+
+/// A zone priority as firewalld reads it: an integer in [-32768, 32767].
+fn priority(attrs: &[(String, String)], name: &str) -> Result<i32, String> {
+    let v = attr(attrs, name);
+    if v.is_empty() && !attrs.iter().any(|(k, _)| k == name) {
+        return Ok(0);
+    }
+    // Python's int(): surrounding blanks and one sign allowed, digits only
+    v.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|p| (-32768..=32767).contains(p))
+        .ok_or_else(|| format!("<zone {name}=\"{v}\">: not an integer in [-32768, 32767]"))
 }
 
 /// Characters XML 1.0 forbids (firewalld's expat reader refuses the file: "not well-formed").
@@ -195,7 +225,17 @@ impl Zone {
                             if empty {
                                 closed = true;
                             }
+                            if let Some((k, _)) = attrs
+                                .iter()
+                                .find(|(k, _)| !ZONE_ATTRS.contains(&k.as_str()))
+                            {
+                                return Err(format!(
+                                    "unknown attribute {k} of <zone> (firewalld refuses the file)"
+                                ));
+                            }
                             zone.version = attr(&attrs, "version").to_string();
+                            zone.ingress_priority = priority(&attrs, "ingress-priority")?;
+                            zone.egress_priority = priority(&attrs, "egress-priority")?;
                             let t = attr(&attrs, "target");
                             zone.target = if t.is_empty() {
                                 "default".into()
@@ -336,6 +376,16 @@ impl Zone {
         }
         if self.target != "default" && !self.target.is_empty() {
             zone_attrs.push(("target", self.target.as_str()));
+        }
+        let (ingress, egress) = (
+            self.ingress_priority.to_string(),
+            self.egress_priority.to_string(),
+        );
+        if self.ingress_priority != 0 {
+            zone_attrs.push(("ingress-priority", ingress.as_str()));
+        }
+        if self.egress_priority != 0 {
+            zone_attrs.push(("egress-priority", egress.as_str()));
         }
         out.push_str(&format!("<zone{}>\n", attrs_text(&zone_attrs)));
         let mut line = |s: String| {
@@ -505,6 +555,31 @@ mod tests {
             let z = Zone::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(z.to_xml(), text, "{name}");
         }
+    }
+
+    #[test]
+    fn firewalld_2_zone_priorities_survive_a_write() {
+        // firewalld 2.x writes them after version and target, only when not 0
+        let text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<zone target=\"DROP\" ingress-priority=\"-10\" egress-priority=\"5\">\n  <short>Edge</short>\n  <service name=\"ssh\"/>\n</zone>\n";
+        let z = Zone::parse(text).unwrap();
+        assert_eq!((z.ingress_priority, z.egress_priority), (-10, 5));
+        assert_eq!(z.to_xml(), text);
+        let mut changed = z.clone();
+        changed.services.push("https".into());
+        let again = Zone::parse(&changed.to_xml()).unwrap();
+        assert_eq!((again.ingress_priority, again.egress_priority), (-10, 5));
+        // 0 is the default: not written, as firewalld does
+        let zero = Zone::parse("<zone ingress-priority=\"0\"><short>x</short></zone>").unwrap();
+        assert!(!zero.to_xml().contains("priority"));
+        for bad in ["x", "", "40000", "-32769", "1.5"] {
+            let e = Zone::parse(&format!("<zone ingress-priority=\"{bad}\"/>")).unwrap_err();
+            assert!(e.contains("ingress-priority"), "{bad}: {e}");
+        }
+        // what firewalld does not know on <zone> is refused, never dropped by a write
+        let e = Zone::parse("<zone target=\"DROP\" future=\"1\"/>").unwrap_err();
+        assert!(e.contains("unknown attribute future"), "{e}");
+        // deprecated ones firewalld ignores (and does not write back) are read
+        assert!(Zone::parse("<zone name=\"x\" immutable=\"yes\"/>").is_ok());
     }
 
     #[test]
