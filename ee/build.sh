@@ -27,7 +27,7 @@ if ! podman image exists "$BASE"; then
   trap 'rm -rf "$root"' EXIT
   log "debootstrap the EE base ($BASE)" >&2
   debootstrap --variant=minbase --include="$(IFS=,; echo "${BASE_PACKAGES[*]}")" \
-    "$suite" "$root" "$(apt_mirror "$suite")" >&2
+    "$suite" "$root" "$(apt_mirror bookworm)" >&2   # the machine's Debian mirror serves every suite
   chroot "$root" apt-get clean
   rm -rf "$root"/var/lib/apt/lists/*
   : > "$root/etc/machine-id"

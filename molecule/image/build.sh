@@ -3,28 +3,40 @@
 # of this recipe (and of the stand-ins it installs), so a change to either builds a new image.
 # No registry is reachable here, so the image is made from Debian packages with debootstrap and
 # imported into podman (recipe and host quirks: shared/reference/container-lab.md).
+# SUITE: the Debian suite, standing in for a RHEL generation by the daemons it ships (README
+# "Verified where"): bullseye (firewalld 0.9, as RHEL 8; no fapolicyd package), bookworm (the
+# default: firewalld 1.3, fapolicyd 1.1, as RHEL 9), trixie (firewalld 2.x, fapolicyd 1.3, as RHEL
+# 10). Each suite's image is cached by its own hash.
 # Prints the image reference on the last line of stdout.
+# Usage: molecule/image/build.sh [SUITE]
 source "$(dirname "$0")/../../scripts/env.sh"
 
+SUITE=${1:-bookworm}
 NAME=localhost/hardening-rhel-test
 PACKAGES=(
   systemd systemd-sysv libpam-systemd dbus python3 netbase iproute2 procps
   # gawk: fagenrules's `^\\s*#` is a gawk regex, as RHEL's awk is (mawk keeps indented comments)
-  firewalld nftables fapolicyd gawk
+  firewalld nftables gawk
   policycoreutils selinux-utils selinux-policy-default selinux-policy-mls
   # the lockout scenario: Ansible over a real SSH connection into the container
   openssh-server sudo
 )
+case $SUITE in
+  bullseye) ;;   # no fapolicyd in bullseye
+  bookworm|trixie) PACKAGES+=(fapolicyd) ;;
+  *) echo "molecule/image/build.sh: no test image recipe for the suite '$SUITE' (bullseye, bookworm, trixie)" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 CRYPTO_FIXTURES=$REPO/tests/fixtures/crypto-policies
 recipe() {
+  echo "$SUITE"
   cat "$HERE/build.sh"
   for d in "$HERE/rootfs" "$CRYPTO_FIXTURES"; do
     (cd "$d" && find . \( -type f -o -type l \) | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done)
   done
 }
 TAG=$(recipe | sha256sum | cut -c1-12)
-IMAGE=$NAME:$TAG
+IMAGE=$NAME:$SUITE-$TAG
 
 if podman image exists "$IMAGE"; then
   echo "$IMAGE"
@@ -33,11 +45,11 @@ fi
 
 ROOTFS=$(mktemp -d /var/tmp/hardening-rootfs.XXXXXX)
 trap 'rm -rf "$ROOTFS"' EXIT
-log "debootstrap bookworm (${#PACKAGES[@]} packages) into $ROOTFS" >&2
+log "debootstrap $SUITE (${#PACKAGES[@]} packages) into $ROOTFS" >&2
 # libpam-systemd and netbase explicitly: debootstrap does not resolve virtual packages
 # (polkitd needs logind), and without /etc/protocols firewalld dies with INVALID_PROTOCOL: esp.
 debootstrap --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
-  bookworm "$ROOTFS" "$(apt_mirror bookworm)" >&2
+  "$SUITE" "$ROOTFS" "$(apt_mirror bookworm)" >&2   # the machine's Debian mirror serves every suite
 chroot "$ROOTFS" apt-get clean
 rm -rf "$ROOTFS"/var/lib/apt/lists/*
 : > "$ROOTFS/etc/machine-id"
