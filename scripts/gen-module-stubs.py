@@ -3,8 +3,8 @@
 its sidecar docs plugins/modules/<module>.yml (the source, what tests/docs.rs holds equal to each
 module's parameter spec).
 
-Why: the modules are native binaries (plugins/modules/__x86_64/<module>,
-plugins/modules/__aarch64/<module>), run by their action plugins. ansible-doc documents a binary
+Why: the modules are native binaries (files/modules/x86_64/<module>,
+files/modules/aarch64/<module>), run by their action plugins. ansible-doc documents a binary
 from its sidecar, but its listing (``ansible-doc -l``) reads the file itself, and Automation Hub's
 importer builds its content list from .py plugin files: both need a .py per module. A file with
 only DOCUMENTATION, EXAMPLES and RETURN is the documentation-only module form ansible-core uses
@@ -28,7 +28,7 @@ HEADER = '''# -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Documentation of hardening.rhel.{name}, generated from {name}.yml by scripts/gen-module-stubs.py.
 
-The module is a native binary (plugins/modules/__x86_64/{name}, plugins/modules/__aarch64/{name})
+The module is a native binary (files/modules/x86_64/{name}, files/modules/aarch64/{name})
 run by its action plugin (plugins/action/{name}.py); this file holds its documentation only.
 """
 
