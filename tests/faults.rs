@@ -235,16 +235,23 @@ fn args_file(args: &Value) -> tempfile::NamedTempFile {
     f
 }
 
-/// Where a syscall stands in a strace log: the number of its calls before the module opens
-/// its arguments file (the dynamic loader's and the runtime's start-up, which are not the
-/// module's code), and whether the call is one of the module's own (not the write of the result
-/// to stdout or stderr: a result that cannot be written cannot be delivered either way).
+/// Where a syscall stands in a strace log (traced with -y, which names each call's file
+/// descriptor: `read(5<pipe:[123]>, ...`). The module's own calls are numbered per syscall from
+/// its arguments file on (the dynamic loader's and the runtime's start-up are not the module's
+/// code), leaving out its writes to stdout and stderr (a result that cannot be written cannot be
+/// delivered either way) and calls on a pipe or socket: how many reads a child's output takes
+/// varies with timing, so a number counted through them is not the same call from one run to the
+/// next (a fault meant for a file read after them hit nothing when the output came in fewer
+/// pieces).
 struct Log {
     /// per syscall, the calls before the arguments file was opened
     before: BTreeMap<&'static str, usize>,
-    /// per syscall, the module's own calls, numbered from the arguments file on (1-based)
+    /// per syscall, the module's own calls: 1, 2, ... in order
     own: BTreeMap<&'static str, Vec<usize>>,
-    /// the syscall a fault or a kill hit: (name, number from the arguments file on), if any
+    /// per syscall, where each own call stands among all calls of that syscall from the process
+    /// start (what strace's `inject=...:when=` counts): `abs[sc][k - 1]` for own call `k`
+    abs: BTreeMap<&'static str, Vec<usize>>,
+    /// the syscall a fault or a kill hit: (name, own number), 0 when it was not an own call
     hit: Option<(&'static str, usize)>,
 }
 
@@ -252,6 +259,8 @@ fn parse_log(text: &str, args: &Path) -> Log {
     let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut before: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut own: BTreeMap<&'static str, Vec<usize>> =
+        SYSCALLS.iter().map(|s| (*s, Vec::new())).collect();
+    let mut abs: BTreeMap<&'static str, Vec<usize>> =
         SYSCALLS.iter().map(|s| (*s, Vec::new())).collect();
     let mut started = false;
     let mut last: Option<(&'static str, usize)> = None;
@@ -272,45 +281,67 @@ fn parse_log(text: &str, args: &Path) -> Log {
             before = seen.iter().map(|(k, v)| (*k, *v)).collect();
             *before.entry(sc).or_default() -= 1;
         }
-        let rel = n.saturating_sub(before.get(sc).copied().unwrap_or(0));
-        let here = started.then_some((*sc, rel));
-        if l.ends_with("(INJECTED)") {
-            hit = hit.or(here).or(Some((*sc, 0)));
-        }
-        last = here.or(Some((*sc, 0)));
-        // the module's own calls: not its writes to stdout and stderr, and not calls on a pipe
-        // (the clean run is traced with -y, which names each fd: `read(5<pipe:[123]>, ...`):
-        // how many reads a child's output takes varies with timing, so a number there is not
-        // the same call from one run to the next (a fault meant for the last one hit nothing
-        // when the output came in fewer pieces)
         let fd = l[sc.len() + 1..].split([',', ')']).next().unwrap_or("");
         let std_out_err = fd == "1" || fd == "2" || fd.starts_with("1<") || fd.starts_with("2<");
         let pipe = fd.contains("<pipe:[") || fd.contains("<socket:[");
-        if started && !(std_out_err && *sc == "write") && !pipe {
-            own.get_mut(sc).unwrap().push(rel);
+        let mine = started && !(std_out_err && *sc == "write") && !pipe;
+        let here = if mine {
+            let k = own[sc].len() + 1;
+            own.get_mut(sc).unwrap().push(k);
+            abs.get_mut(sc).unwrap().push(n);
+            (*sc, k)
+        } else {
+            (*sc, 0)
+        };
+        if l.ends_with("(INJECTED)") {
+            hit = hit.or(Some(here));
         }
+        last = Some(here);
     }
-    Log { before, own, hit }
+    Log {
+        before,
+        own,
+        abs,
+        hit,
+    }
 }
 
-/// The clean run's log: what the module's own calls are.
-fn occurrences(module: &str, root: &Path, args: &Path) -> Log {
+/// strace -y, the syscalls given traced, the module run on `root`; its parsed log and output.
+fn traced(
+    module: &str,
+    root: &Path,
+    args: &Path,
+    trace: &str,
+    inject: Option<String>,
+) -> (Log, std::process::Output) {
     let log = tempfile::NamedTempFile::new().unwrap();
-    let st = Command::new("/usr/bin/strace")
-        .arg("-y")
+    let mut cmd = Command::new("/usr/bin/strace");
+    cmd.arg("-y")
         .arg("-o")
         .arg(log.path())
         .arg("-e")
-        .arg(format!("trace={}", SYSCALLS.join(",")))
+        .arg(format!("trace={trace}"));
+    if let Some(i) = inject {
+        cmd.arg("-e").arg(format!("inject={i}"));
+    }
+    let out = cmd
         .arg(bin_dir().join(module))
         .arg(args)
         .arg("--sandbox-root")
         .arg(root)
         .env_clear()
         .output()
-        .unwrap();
+        .expect("strace");
+    (
+        parse_log(&std::fs::read_to_string(log.path()).unwrap(), args),
+        out,
+    )
+}
+
+/// The clean run's log: what the module's own calls are.
+fn occurrences(module: &str, root: &Path, args: &Path) -> Log {
+    let (l, st) = traced(module, root, args, &SYSCALLS.join(","), None);
     assert!(st.status.success(), "{module}: clean run failed: {st:?}");
-    let l = parse_log(&std::fs::read_to_string(log.path()).unwrap(), args);
     assert!(
         !l.before.is_empty(),
         "{module}: the arguments file was never opened"
@@ -318,62 +349,49 @@ fn occurrences(module: &str, root: &Path, args: &Path) -> Log {
     l
 }
 
+/// `placed_run`'s count of extra runs when the call meant was not hit but one near it was.
+const NEAR: usize = usize::MAX;
+
 /// Run the module under strace with a fault or a kill (`what`: `error=EIO`, `signal=KILL`) at
-/// its own call number `rel` of `sc`, counted from the arguments file on. strace counts calls
-/// from the process start, and the start-up before the arguments file is not always the same
-/// length (under qemu-user, the emulated /proc/self/maps that glibc reads for the main thread's
-/// stack is written in as many pieces as there are mappings, and their number varies with the
-/// address layout), so each run's log is checked for where the fault really hit, and the run is
-/// repeated (start-up length guessed from what was seen most) until it hit the call meant.
-/// Returns the sandbox, stdout, and the number of extra runs it took.
+/// its own call `k` of `sc` (see `Log`). strace counts calls from the process start, and neither
+/// the start-up before the arguments file (under qemu-user, the emulated /proc/self/maps that
+/// glibc reads for the main thread's stack comes in as many pieces as there are mappings) nor
+/// the reads of a child's output have the same number of calls in every run; so the first run
+/// aims where the clean run had the call, each run's log says which call was really hit and where
+/// the one meant stood, and the run is repeated, aimed there, until it hit the call meant.
+/// Returns the sandbox, stdout, and the number of extra runs it took (`NEAR`: the call meant
+/// was not hit, an own call of the same syscall at most two away was).
 fn placed_run(
     module: &str,
     t: &Sandbox,
     args: &Path,
     sc: &'static str,
     what: &str,
-    rel: usize,
-    starts: &mut BTreeMap<usize, usize>,
+    k: usize,
+    clean: &Log,
 ) -> Result<(tempfile::TempDir, String, usize), String> {
     const TRIES: usize = 8;
     let mut tried = Vec::new();
+    let mut when = clean.abs[sc][k - 1];
+    // the nearest own call hit so far (under qemu-user the pieces of a child's output vary so
+    // much that the call meant may not be hit in TRIES runs): taken as the placement then, and
+    // counted as such by the caller
+    let mut near: Option<(usize, tempfile::TempDir, String)> = None;
     for attempt in 0..TRIES {
-        // the start-up length seen most often (ties: the shorter one)
-        let before = starts
-            .iter()
-            .max_by_key(|(len, count)| (**count, std::cmp::Reverse(**len)))
-            .map(|(len, _)| *len)
-            .unwrap();
-        let when = before + rel;
         let d = fresh(t);
-        let log = tempfile::NamedTempFile::new().unwrap();
         let trace = if sc == "openat" {
             sc.to_string()
         } else {
             format!("openat,{sc}")
         };
-        let out = Command::new("/usr/bin/strace")
-            .arg("-o")
-            .arg(log.path())
-            .arg("-e")
-            .arg(format!("trace={trace}"))
-            .arg("-e")
-            .arg(format!("inject={sc}:{what}:when={when}"))
-            .arg(bin_dir().join(module))
-            .arg(args)
-            .arg("--sandbox-root")
-            .arg(d.path())
-            .env_clear()
-            .output()
-            .expect("strace");
-        let l = parse_log(&std::fs::read_to_string(log.path()).unwrap(), args);
-        if !l.before.is_empty() {
-            // the run got as far as the arguments file: its start-up length is known
-            *starts
-                .entry(l.before.get(sc).copied().unwrap_or(0))
-                .or_default() += 1;
-        }
-        if l.hit == Some((sc, rel)) {
+        let (l, out) = traced(
+            module,
+            d.path(),
+            args,
+            &trace,
+            Some(format!("{sc}:{what}:when={when}")),
+        );
+        if l.hit == Some((sc, k)) {
             return Ok((
                 d,
                 String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -381,9 +399,25 @@ fn placed_run(
             ));
         }
         tried.push(format!("{when}: hit {:?}", l.hit));
+        if let Some((hsc, h)) = l.hit {
+            let dist = h.abs_diff(k);
+            if hsc == sc && h != 0 && dist <= 2 && near.as_ref().is_none_or(|(nd, ..)| dist < *nd) {
+                near = Some((dist, d, String::from_utf8_lossy(&out.stdout).into_owned()));
+            }
+        }
+        // where the call meant stood in this run, if the run got that far before the fault;
+        // else it comes later than where this one hit
+        when = match (l.abs[sc].get(k - 1), l.hit) {
+            (Some(&a), _) if a != when => a,
+            (_, Some((_, hit))) if hit < k => when + (k - hit).max(1),
+            _ => when + 1,
+        };
+    }
+    if let Some((_, d, stdout)) = near {
+        return Ok((d, stdout, NEAR));
     }
     Err(format!(
-        "{module}: {what} at {sc} #{rel} could not be placed in {TRIES} runs ({})",
+        "{module}: {what} at {sc} #{k} could not be placed in {TRIES} runs ({})",
         tried.join(", ")
     ))
 }
@@ -396,7 +430,7 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
     );
     let mut report = Vec::new();
     let mut problems: Vec<String> = Vec::new();
-    let (mut total_inj, mut total_kill, mut reruns) = (0, 0, 0);
+    let (mut total_inj, mut total_kill, mut reruns, mut near) = (0, 0, 0, 0);
     for s in scenarios() {
         let t = template(&s);
         let old = tree(t.root());
@@ -431,16 +465,6 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
             }
         };
         let (mut inj, mut kills) = (0, 0);
-        // per syscall, how long the start-up before the arguments file was, and how often
-        let mut starts: BTreeMap<&str, BTreeMap<usize, usize>> = SYSCALLS
-            .iter()
-            .map(|sc| {
-                (
-                    *sc,
-                    BTreeMap::from([(n.before.get(sc).copied().unwrap_or(0), 1)]),
-                )
-            })
-            .collect();
         for sc in SYSCALLS {
             for &rel in &n.own[sc] {
                 for errno in ERRNOS {
@@ -452,11 +476,15 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
                         sc,
                         &format!("error={errno}"),
                         rel,
-                        starts.get_mut(sc).unwrap(),
+                        &n,
                     );
                     let (d, stdout) = match placed {
                         Ok((d, stdout, extra)) => {
-                            reruns += extra;
+                            if extra == NEAR {
+                                near += 1;
+                            } else {
+                                reruns += extra;
+                            }
                             (d, stdout)
                         }
                         Err(e) => {
@@ -512,18 +540,14 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         for sc in KILL_AT {
             for &rel in &n.own[sc] {
                 let what = format!("SIGKILL at {sc} #{rel}");
-                let placed = placed_run(
-                    s.module,
-                    &t,
-                    af.path(),
-                    sc,
-                    "signal=KILL",
-                    rel,
-                    starts.get_mut(sc).unwrap(),
-                );
+                let placed = placed_run(s.module, &t, af.path(), sc, "signal=KILL", rel, &n);
                 let d = match placed {
                     Ok((d, _, extra)) => {
-                        reruns += extra;
+                        if extra == NEAR {
+                            near += 1;
+                        } else {
+                            reruns += extra;
+                        }
                         d
                     }
                     Err(e) => {
@@ -576,7 +600,8 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
     println!("fault injection:\n{}", report.join("\n"));
     println!(
         "{total_inj} injected faults, {total_kill} kills ({reruns} runs repeated because the \
-         start-up before the arguments file had another length than in the clean run)"
+         call meant stood elsewhere than in the clean run: start-up, reads of a child's output; \
+         {near} placed on an own call at most two from the one meant, which no run hit)"
     );
     problems.sort();
     problems.dedup();
