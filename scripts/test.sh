@@ -148,6 +148,12 @@ step "docs site (antsibull-docs + Sphinx), checked in headless Chromium" docsite
 IMAGE=$(bash molecule/image/build.sh | tail -n 1)
 export HARDENING_TEST_IMAGE=$IMAGE
 echo "test image: $IMAGE"
+# the other firewalld / fapolicyd generations (README "Verified where"): the daemon-facing
+# scenarios run a container of each beside the bookworm one
+HARDENING_TEST_IMAGE_BULLSEYE=$(bash molecule/image/build.sh bullseye | tail -n 1)
+HARDENING_TEST_IMAGE_TRIXIE=$(bash molecule/image/build.sh trixie | tail -n 1)
+export HARDENING_TEST_IMAGE_BULLSEYE HARDENING_TEST_IMAGE_TRIXIE
+echo "test images of the other generations: $HARDENING_TEST_IMAGE_BULLSEYE $HARDENING_TEST_IMAGE_TRIXIE"
 step "accepted values read back by their real consumers (firewalld, fapolicyd, crypto-policies reader)" \
   bash tests/readback/run.sh "$IMAGE"
 # The execution environment, built for real on a Debian base of our own (ee/build.sh), and harden

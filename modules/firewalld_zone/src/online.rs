@@ -17,6 +17,22 @@ const IF_CONFIG_ZONE: &str = "org.fedoraproject.FirewallD1.config.zone";
 const IF_IPSET: &str = "org.fedoraproject.FirewallD1.ipset";
 const IF_POLICY: &str = "org.fedoraproject.FirewallD1.policy";
 
+/// Whether firewalld of this version applies a default zone change by reloading: from 2.0
+/// (firewalld PR #1098, "--set-default-zone now implicitly triggers a --reload") setDefaultZone
+/// calls reload() after recording the zone, so the runtime becomes the permanent configuration
+/// and what was only in the runtime is dropped; 0.9 and 1.x change only the default. A version
+/// that cannot be read as `MAJOR.…` counts as reloading (the cautious reading).
+pub fn default_change_reloads(version: &str) -> bool {
+    match version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+    {
+        Some(major) => major >= 2,
+        None => true,
+    }
+}
+
 /// Keys a runtime zone cannot change (firewalld answers INVALID_SETTING).
 pub const PERMANENT_ONLY: &[&str] = &["version", "short", "description", "target"];
 
@@ -215,7 +231,23 @@ impl Firewalld {
         Ok(r.first().and_then(Value::as_str).unwrap_or("").to_string())
     }
 
-    /// Runtime default zone (firewalld also writes it to firewalld.conf).
+    /// The daemon's version (the `version` property of the main object: "0.9.3", "1.3.3",
+    /// "2.3.1").
+    pub fn daemon_version(&mut self) -> Result<String, String> {
+        let r = self.call(
+            PATH,
+            "org.freedesktop.DBus.Properties",
+            "Get",
+            &[Value::Str(IF_MAIN.into()), Value::Str("version".into())],
+        )?;
+        r.first()
+            .and_then(Value::as_str)
+            .map(String::from)
+            .ok_or_else(|| "the version property is not a string".to_string())
+    }
+
+    /// Runtime default zone (firewalld also writes it to firewalld.conf; from firewalld 2.0 on,
+    /// setDefaultZone then reloads the whole configuration: see [`default_change_reloads`]).
     pub fn set_runtime_default(&mut self, name: &str) -> Result<(), String> {
         self.call(PATH, IF_MAIN, "setDefaultZone", &[Value::Str(name.into())])
             .map(|_| ())

@@ -30,6 +30,10 @@ pub struct State {
     /// Online: the runtime settings (`None`: not in the runtime) and default zone.
     pub runtime: Option<Zone>,
     pub rt_default: Option<String>,
+    /// Online: the daemon's version, and whether it changes the default zone by reloading
+    /// (firewalld ≥ 2.0).
+    pub version: Option<String>,
+    pub default_reloads: bool,
 }
 
 impl State {
@@ -76,6 +80,9 @@ pub fn read_state(ctx: &Ctx, name: &str, fw: Option<&mut Firewalld>) -> Result<S
             let rt_default = fw
                 .runtime_default()
                 .map_err(fail("reading the default zone"))?;
+            let version = fw
+                .daemon_version()
+                .map_err(fail("reading firewalld's version"))?;
             Ok(State {
                 name: name.into(),
                 daemon: true,
@@ -88,6 +95,8 @@ pub fn read_state(ctx: &Ctx, name: &str, fw: Option<&mut Firewalld>) -> Result<S
                 perm_default,
                 runtime,
                 rt_default: Some(rt_default),
+                default_reloads: crate::online::default_change_reloads(&version),
+                version: Some(version),
             })
         }
         None => {
@@ -104,6 +113,8 @@ pub fn read_state(ctx: &Ctx, name: &str, fw: Option<&mut Firewalld>) -> Result<S
                 perm_default,
                 runtime: None,
                 rt_default: None,
+                version: None,
+                default_reloads: false,
             })
         }
     }
@@ -128,6 +139,8 @@ pub struct Plan {
     pub rt_pending: Vec<&'static str>,
     /// setDefaultZone (runtime, and firewalld records it permanently).
     pub set_rt_default: bool,
+    /// That call reloads firewalld (2.x): the runtime becomes the permanent configuration.
+    pub reload: bool,
     /// firewalld.conf rewritten with the new DefaultZone.
     pub new_conf: Option<String>,
 }
@@ -230,6 +243,24 @@ pub fn plan(
         && args.runtime
         && s.runtime.is_some()
         && s.rt_default.as_deref() != Some(name);
+    // firewalld 2.x changes the default zone by reloading: the runtime becomes the permanent
+    // configuration (this zone's included, its target too), and runtime-only state is dropped
+    let reload = set_rt_default && s.default_reloads;
+    if reload && !args.permanent {
+        return Err(Error::refused(format!(
+            "default=true with permanent=false: firewalld {} changes the default zone by reloading, which would replace this task's runtime-only changes with the permanent configuration; set permanent: true, or leave default out",
+            s.version.as_deref().unwrap_or("2.x")
+        )));
+    }
+    let (rt_keys, rt_pending, rt_after) = if reload {
+        let keys = match (&s.runtime, &perm_after) {
+            (Some(b), Some(a)) => changed_keys(b, a, KEYS),
+            _ => Vec::new(),
+        };
+        (keys, Vec::new(), perm_after.clone())
+    } else {
+        (rt_keys, rt_pending, rt_after)
+    };
     // firewalld's setDefaultZone records the default in firewalld.conf too; without it (zone not
     // in the runtime yet, runtime: false, or no daemon) firewalld.conf is edited as
     // firewall-offline-cmd does, every other line kept (the D-Bus DefaultZone property is
@@ -246,6 +277,7 @@ pub fn plan(
         rt_keys,
         rt_pending,
         set_rt_default,
+        reload,
         new_conf,
     })
 }
@@ -256,7 +288,9 @@ pub fn plan(
 pub fn moves(ctx: &Ctx, s: &State, p: &Plan, fw: Option<&mut Firewalld>) -> Result<Moves> {
     let files = crate::zone_files(ctx)?;
     let mut after = vec![(
-        if s.daemon {
+        if p.reload {
+            "permanent configuration (loaded now: firewalld 2.x reloads to change the default zone)"
+        } else if s.daemon {
             "permanent configuration (from the next reload or reboot)"
         } else {
             "permanent configuration (firewalld is not running: from its next start)"
@@ -293,7 +327,7 @@ pub fn moves(ctx: &Ctx, s: &State, p: &Plan, fw: Option<&mut Firewalld>) -> Resu
         })
     };
     let rt_default = s.rt_default.clone().unwrap_or_default();
-    if !p.rt_keys.is_empty() || p.set_rt_default {
+    if (!p.rt_keys.is_empty() || p.set_rt_default) && !p.reload {
         after.push((
             "runtime (now)",
             Config {
@@ -341,7 +375,8 @@ pub fn apply_online(ctx: &Ctx, fw: &mut Firewalld, s: &State, p: &Plan) -> Resul
         .map_err(fail("updating the permanent zone"))?;
         ctx.mark_changed();
     }
-    if !p.rt_keys.is_empty() {
+    // (a reload applies the runtime from the permanent configuration just written)
+    if !p.rt_keys.is_empty() && !p.reload {
         let z = p.rt_after.as_ref().expect("planned");
         fw.set_runtime(name, settings_dict(z, &p.rt_keys))
             .map_err(fail("updating the runtime zone"))?;
@@ -389,6 +424,9 @@ pub fn report(ctx: &Ctx, args: &Args, s: &State, p: &Plan, out: &mut Outcome) {
     let mut said: Vec<String> = Vec::new();
     out.changed = p.changed(s);
     out.set("daemon_running", s.daemon);
+    if let Some(v) = &s.version {
+        out.set("firewalld_version", v.as_str());
+    }
     if args.state == "absent" {
         if p.remove {
             if s.daemon {
@@ -478,6 +516,14 @@ pub fn report(ctx: &Ctx, args: &Args, s: &State, p: &Plan, out: &mut Outcome) {
     }
     if p.set_rt_default {
         said.push(format!("default zone {w}set to {name}"));
+    }
+    if p.reload {
+        said.push(format!(
+            "firewalld {} changes the default zone by reloading: the runtime {} the permanent configuration, and what was only in the runtime (in any zone, policy or ipset) {} dropped",
+            s.version.as_deref().unwrap_or("2.x"),
+            if ctx.check_mode { "would become" } else { "is now" },
+            if ctx.check_mode { "would be" } else { "was" },
+        ));
     }
     if let Some(c) = &p.new_conf {
         said.push(format!(
@@ -599,6 +645,8 @@ mod tests {
             perm_default: "public".into(),
             runtime: daemon.then(public),
             rt_default: daemon.then(|| "public".into()),
+            version: daemon.then(|| "1.3.3".into()),
+            default_reloads: false,
         }
     }
 
@@ -639,6 +687,47 @@ mod tests {
         let p = plan_of(&s, json!({"name": "drop", "default": true})).unwrap();
         assert!(!p.set_rt_default);
         assert_eq!(p.new_conf.as_deref(), Some("DefaultZone=drop\n"));
+    }
+
+    #[test]
+    fn firewalld_2_reloads_to_change_the_default_zone() {
+        let mut s = state(true);
+        s.name = "drop".into();
+        s.perm = Some(Zone::default());
+        s.runtime = Some(Zone::default());
+        s.version = Some("2.3.1".into());
+        s.default_reloads = true;
+        let a = json!({"name": "drop", "default": true, "target": "DROP", "ports": ["2222/tcp"]});
+        let p = plan_of(&s, a.clone()).unwrap();
+        // the reload applies the whole permanent zone, the target included: nothing pending
+        assert!(p.set_rt_default && p.reload);
+        assert!(p.rt_pending.is_empty());
+        assert_eq!(p.rt_after, p.perm_after);
+        assert!(p.rt_keys.contains(&"target") && p.rt_keys.contains(&"ports"));
+        // firewalld 1.x: only the default changes; the target waits for a reload
+        s.version = Some("1.3.3".into());
+        s.default_reloads = false;
+        let p = plan_of(&s, a.clone()).unwrap();
+        assert!(p.set_rt_default && !p.reload);
+        assert_eq!(p.rt_pending, vec!["target"]);
+        // runtime-only changes and a reload contradict each other: refused
+        s.version = Some("2.0.0".into());
+        s.default_reloads = true;
+        let mut ro = a;
+        ro["permanent"] = json!(false);
+        let e = plan_of(&s, ro).unwrap_err();
+        assert!(e.to_string().contains("by reloading"), "{e}");
+        // no default change: no reload, on 2.x as on 1.x
+        let p = plan_of(&s, json!({"name": "drop", "target": "DROP"})).unwrap();
+        assert!(!p.reload && p.rt_pending == vec!["target"]);
+    }
+
+    #[test]
+    fn which_versions_reload() {
+        use crate::online::default_change_reloads as r;
+        assert!(!r("0.9.3") && !r("1.3.3") && !r("1.0.0"));
+        assert!(r("2.0.0") && r("2.3.1") && r("10.1"));
+        assert!(r("unknown"), "unreadable: the cautious reading");
     }
 
     #[test]
