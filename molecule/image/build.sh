@@ -22,7 +22,9 @@ PACKAGES=(
   openssh-server sudo
 )
 case $SUITE in
-  bullseye) ;;   # no fapolicyd in bullseye
+  # no fapolicyd in bullseye; firewalld 0.9 probes ipset support with the ipset tool even on the
+  # nftables back end ("ipset not usable" without it), and RHEL 8's firewalld requires ipset
+  bullseye) PACKAGES+=(ipset) ;;
   bookworm|trixie) PACKAGES+=(fapolicyd) ;;
   *) echo "molecule/image/build.sh: no test image recipe for the suite '$SUITE' (bullseye, bookworm, trixie)" >&2; exit 2 ;;
 esac
@@ -61,6 +63,20 @@ mkdir -p "$ROOTFS/usr/share/crypto-policies" "$ROOTFS/etc/crypto-policies/polici
   "$ROOTFS/etc/crypto-policies/local.d"
 cp -a "$CRYPTO_FIXTURES/policies" "$CRYPTO_FIXTURES/default-config" "$ROOTFS/usr/share/crypto-policies/"
 chroot "$ROOTFS" /usr/bin/update-crypto-policies --set DEFAULT --no-reload >&2
+# fapolicyd's rules as RHEL's package lays them out, where Debian's package has no rules.d
+# (trixie's 1.3.4; bookworm's 1.1.7 ships rules.d/90-deny-execute.rules, kept as it is):
+# RHEL's fapolicyd.spec makes default-ruleset.known-libs from sample-rules/README-rules (the
+# files between "known-libs" and "restrictive") and its %post copies them into an empty
+# rules.d, group fapolicyd, then runs fagenrules.
+if [ -d "$ROOTFS/usr/share/fapolicyd/sample-rules" ] && [ ! -d "$ROOTFS/etc/fapolicyd/rules.d" ]; then
+  sed -n '/known-libs/,/restrictive/p' "$ROOTFS/usr/share/fapolicyd/sample-rules/README-rules" |
+    grep '^[0-9]' > "$ROOTFS/usr/share/fapolicyd/default-ruleset.known-libs"
+  install -d -m 0755 "$ROOTFS/etc/fapolicyd/rules.d"
+  while read -r f; do
+    install -m 0644 "$ROOTFS/usr/share/fapolicyd/sample-rules/$f" "$ROOTFS/etc/fapolicyd/rules.d/$f"
+  done < "$ROOTFS/usr/share/fapolicyd/default-ruleset.known-libs"
+  chroot "$ROOTFS" sh -c 'chgrp fapolicyd /etc/fapolicyd/rules.d/* && fagenrules' >&2
+fi
 rm -f "$ROOTFS/var/log/update-crypto-policies.calls"
 tar -C "$ROOTFS" -c . | podman import --change 'CMD ["/sbin/init"]' - "$IMAGE" >&2
 echo "$IMAGE"
