@@ -269,7 +269,7 @@ fn config_settings_edited_in_place_validated_and_idempotent() {
         (json!({"uid": "nosuchuser"}), "settings.uid: no such user"),
         (
             json!({"trust": "rpmdb,cloud"}),
-            "'cloud' is not one of rpmdb, file, deb",
+            "'cloud' is not one of rpmdb, file, debdb",
         ),
         (
             json!({"permissive": "maybe"}),
@@ -389,6 +389,53 @@ fn trust_entries_computed_natively_in_the_installed_format() {
         !sb.exists(&format!("{TRUST_D}/myapp")),
         "an emptied trust file is removed"
     );
+}
+
+#[test]
+fn trust_entries_without_the_file_back_end_are_said_to_trust_nothing() {
+    let sb = host();
+    sb.file("/opt/tool", "x\n");
+    let args = json!({"trust_file": "t", "paths": ["/opt/tool"]});
+    // the host's fapolicyd.conf enables the file back end: no warning
+    let r = sb.run("fapolicyd_trust", args.clone());
+    assert_eq!(ok(&r)["file_backend"], true, "{r}");
+    assert!(
+        r.get("warnings")
+            .map_or(true, |w| w.as_array().unwrap().is_empty()),
+        "{r}"
+    );
+    // Debian's 1.3 default (trust = debdb): written, and said to have no effect
+    let conf = sb.read("/etc/fapolicyd/fapolicyd.conf").unwrap();
+    let debdb: String = conf
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("trust") {
+                "trust = debdb"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    assert!(
+        debdb.contains("trust = debdb\n"),
+        "the fixture has a trust line"
+    );
+    sb.file("/etc/fapolicyd/fapolicyd.conf", &debdb);
+    sb.file("/opt/tool", "y\n");
+    let r = sb.run("fapolicyd_trust", args);
+    assert_eq!(ok(&r)["changed"], true);
+    assert_eq!(r["file_backend"], false);
+    let w = r["warnings"].as_array().unwrap();
+    assert!(
+        w.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("trust = debdb: without the file back end")),
+        "{r}"
+    );
+    assert!(r["msg"].as_str().unwrap().contains("trust nothing"), "{r}");
 }
 
 #[test]

@@ -77,6 +77,11 @@ if [ -d "$ROOTFS/usr/share/fapolicyd/sample-rules" ] && [ ! -d "$ROOTFS/etc/fapo
   done < "$ROOTFS/usr/share/fapolicyd/default-ruleset.known-libs"
   chroot "$ROOTFS" sh -c 'chgrp fapolicyd /etc/fapolicyd/rules.d/* && fagenrules' >&2
 fi
+# and its trust back ends as RHEL's default (`trust = rpmdb,file`): Debian's 1.3.4 says `trust =
+# debdb` alone, which leaves trust.d unread; the dpkg database stands in for rpmdb
+if grep -qx 'trust = debdb' "$ROOTFS/etc/fapolicyd/fapolicyd.conf" 2>/dev/null; then
+  sed -i 's/^trust = debdb$/trust = debdb,file/' "$ROOTFS/etc/fapolicyd/fapolicyd.conf"
+fi
 rm -f "$ROOTFS/var/log/update-crypto-policies.calls"
 tar -C "$ROOTFS" -c . | podman import --change 'CMD ["/sbin/init"]' - "$IMAGE" >&2
 echo "$IMAGE"

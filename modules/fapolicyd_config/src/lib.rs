@@ -8,7 +8,7 @@ use kit::{service, Ctx, Default, Diff, Error, Kind, Outcome, Param, Result};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-pub const CONF: &str = "/etc/fapolicyd/fapolicyd.conf";
+pub use kit::fapolicyd::CONF;
 pub const PID_FILE: &str = "/run/fapolicyd.pid";
 pub const UNIT: &str = "fapolicyd.service";
 
@@ -258,7 +258,7 @@ fn check_of(key: &str) -> Option<Check> {
         "uid" => Check::User,
         "gid" => Check::Group,
         "watch_fs" => Check::FsList,
-        "trust" => Check::OneOfList(&["rpmdb", "file", "deb"]),
+        "trust" => Check::OneOfList(kit::fapolicyd::TRUST_BACKENDS),
         "integrity" => Check::OneOf(&["none", "size", "ima", "sha256"]),
         "syslog_format" => Check::Fields,
         _ => return None,
@@ -350,21 +350,8 @@ fn name_ok(s: &str, field: bool) -> bool {
         })
 }
 
-fn key_of(line: &str) -> Option<&str> {
-    let l = line.trim_start();
-    if l.starts_with('#') {
-        return None;
-    }
-    l.split_once('=').map(|(k, _)| k.trim())
-}
-
-/// The value of `key` as fapolicyd reads it (its first uncommented line).
-pub fn value(text: &str, key: &str) -> Option<String> {
-    text.lines()
-        .find(|l| key_of(l) == Some(key))
-        .and_then(|l| l.split_once('='))
-        .map(|(_, v)| v.trim().to_string())
-}
+use kit::fapolicyd::key_of;
+pub use kit::fapolicyd::value;
 
 /// The file with each setting in place: the first line of the key gets the value (kept as it is
 /// when it already says it), later duplicates are commented out, a missing key is appended.

@@ -181,9 +181,9 @@ impl TrustMode {
 
     fn serves(&self, source: &str) -> bool {
         // the back ends' names in fapolicyd.conf and in the database dump
-        self.backends.iter().any(|b| {
-            b == source || (b == "file" && source == "filedb") || (b == "deb" && source == "debdb")
-        })
+        self.backends
+            .iter()
+            .any(|b| b == source || (b == "file" && source == "filedb"))
     }
 }
 

@@ -137,12 +137,31 @@ impl kit::Module for FapolicydTrust {
                 (false, _) => "fapolicyd is not running: the entries apply when it starts".into(),
             });
         }
+        // the daemon reads trust.d only with the file back end on (fapolicyd.conf's `trust`)
+        let conf = ctx.read(kit::fapolicyd::CONF)?;
+        let backends = conf
+            .as_deref()
+            .map(kit::fapolicyd::trust_backends)
+            .unwrap_or_default();
+        let file_backend = backends.iter().any(|b| b == "file");
+        if args.state == "present" && conf.is_some() && !file_backend {
+            let w = format!(
+                "{} has trust = {}: without the file back end fapolicyd does not read {TRUST_D}, so these entries trust nothing until `file` is added (hardening.rhel.fapolicyd_config, settings.trust)",
+                kit::fapolicyd::CONF,
+                backends.join(",")
+            );
+            out.warn(w);
+        }
+        out.set("file_backend", conf.is_some().then_some(file_backend));
         out.changed = changed;
         out.msg = if said.is_empty() {
             format!("{file} already lists exactly what was asked")
         } else {
             said.join("; ")
         };
+        if let Some(w) = out.warnings.first() {
+            out.msg = format!("{}; {w}", out.msg);
+        }
         out.set("trust_file", &file);
         out.set("entries", after.len());
         out.set("added", added);

@@ -22,6 +22,7 @@ pub mod boot;
 pub mod cmd;
 pub mod dbus;
 pub mod error;
+pub mod fapolicyd;
 pub mod fs;
 pub mod kernel_args;
 pub mod lockout;
