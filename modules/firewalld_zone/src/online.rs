@@ -1,6 +1,7 @@
 //! The online path: firewalld's D-Bus API (firewalld ≥ 0.9's `*Settings2`/`update2` calls).
 //! Permanent configuration through the config objects, runtime through the runtime zone methods.
-//! Never `firewall-cmd`, never a reload.
+//! Never `firewall-cmd`, never a reload of its own (firewalld ≥ 2.0 reloads itself to change the
+//! default zone: [`default_change_reloads`]).
 
 use crate::rich::RichRule;
 use crate::xml::{ForwardPort, Zone};
