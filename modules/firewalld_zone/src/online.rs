@@ -436,6 +436,41 @@ pub fn settings_dict(z: &Zone, keys: &[&str]) -> Value {
 mod tests {
     use super::*;
 
+    /// docs/firewalld-dbus.md names every member this file calls (its table is checked against
+    /// each generation's daemon by the Molecule scenario).
+    #[test]
+    fn every_dbus_member_called_is_in_the_documented_table() {
+        let doc = include_str!("../../../docs/firewalld-dbus.md");
+        let src = include_str!("online.rs");
+        let src = &src[..src.find("#[cfg(test)]").unwrap()];
+        let mut called = Vec::new();
+        for iface in [
+            "IF_MAIN",
+            "IF_ZONE",
+            "IF_CONFIG",
+            "IF_CONFIG_ZONE",
+            "IF_IPSET",
+            "IF_POLICY",
+        ] {
+            for (i, _) in src.match_indices(&format!("{iface},")) {
+                let rest = src[i..].split_once('"').map(|(_, r)| r).unwrap_or("");
+                if let Some((member, _)) = rest.split_once('"') {
+                    called.push(member.to_string());
+                }
+            }
+        }
+        // the version property, read through org.freedesktop.DBus.Properties.Get
+        assert!(src.contains(r#"Value::Str("version".into())"#));
+        called.push("version".into());
+        assert!(called.len() >= 15, "{called:?}");
+        for m in &called {
+            assert!(
+                doc.contains(&format!("| `{m}`")),
+                "online.rs calls {m}, which docs/firewalld-dbus.md does not name"
+            );
+        }
+    }
+
     #[test]
     fn dict_roundtrip_and_changed_keys() {
         let z = Zone::parse(
