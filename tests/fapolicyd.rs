@@ -401,7 +401,7 @@ fn trust_entries_without_the_file_back_end_are_said_to_trust_nothing() {
     assert_eq!(ok(&r)["file_backend"], true, "{r}");
     assert!(
         r.get("warnings")
-            .map_or(true, |w| w.as_array().unwrap().is_empty()),
+            .is_none_or(|w| w.as_array().unwrap().is_empty()),
         "{r}"
     );
     // Debian's 1.3 default (trust = debdb): written, and said to have no effect
