@@ -3,7 +3,7 @@
 # (the newest patch of each, pinned below), the installed artifact runs the baseline against two
 # fresh throwaway containers of the test image (scripts/sshlab.sh): one over SSH (sshd on 2222;
 # the action plugins' one-round-trip path, pipelining on) and one over the podman connection
-# (containers.podman 1.21, which pipelines: the binary cache). On each:
+# (containers.podman 1.21, which pipelines: the binary cache), both in each play. On each:
 # harden, harden in check mode (changed=0), harden again (changed=0), audit (compliant but for
 # what waits for a reboot). Then an ad hoc module in check mode from the binary cache, an ad hoc
 # module on the standard path over SSH (pipelining off); the module docs render with ansible-doc
@@ -172,28 +172,32 @@ for v in "${versions[@]}"; do
     grep -E "^\S+ +: ok=" "$out.$name" || true
   }
   run version ansible --version && grep -m1 "core" "$out.version" || true
-  # baseline TAG INVENTORY HOST: harden, check mode, harden again, audit
-  baseline() {
-    local tag=$1 i=$2 host=$3
-    cp "$REPO/tests/perf/bench/fleet_vars.yml" "$work/vars-$tag.yml"
-    echo "hardening_report_dir: $work/report-$tag-$v" >> "$work/vars-$tag.yml"
-    local pb=(ansible-playbook -i "$i" -l "$host" -e "@$work/vars-$tag.yml")
-    run "$tag-harden" "${pb[@]}" hardening.rhel.harden || true
-    # check mode on the hardened host predicts no change (on a fresh host it stops at the fapolicyd
-    # rules: check mode writes no trust entry for the collection's cached binaries)
-    run "$tag-check" "${pb[@]}" hardening.rhel.harden --check &&
-      { grep -Eq "changed=0 +unreachable=0 +failed=0" "$out.$tag-check" || { echo "$v $tag: check mode on the hardened host predicts a change"; rc=1; }; } || true
-    run "$tag-again" "${pb[@]}" hardening.rhel.harden &&
-      { grep -Eq "changed=0 +unreachable=0 +failed=0" "$out.$tag-again" || { echo "$v $tag: the second harden run changed something"; rc=1; }; } || true
-    run "$tag-audit" "${pb[@]}" hardening.rhel.audit &&
-      python3 - "$work/report-$tag-$v/$host.json" <<'PY' || rc=1
-import json, sys
-r = json.load(open(sys.argv[1]))
-assert r["compliant"] and not r["findings"], r["findings"]
-PY
+  # the baseline on both hosts at once (one play per step, the SSH host and the podman host in
+  # parallel): harden, check mode, harden again, audit
+  both=$work/both-$v.ini
+  { sed "/^$pod_host /d" "$inv"; cat "$podinv"; } > "$both"
+  cp "$REPO/tests/perf/bench/fleet_vars.yml" "$work/vars-$v.yml"
+  echo "hardening_report_dir: $work/report-$v" >> "$work/vars-$v.yml"
+  pb=(ansible-playbook -i "$both" -l "$ssh_host,$pod_host" -e "@$work/vars-$v.yml")
+  # unchanged STEP: each host's recap line says changed=0
+  unchanged() {
+    local h
+    for h in "$ssh_host" "$pod_host"; do
+      grep -Eq "^$h +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0" "$out.$1" || { echo "$v $h: $2"; rc=1; }
+    done
   }
-  baseline ssh "$inv" "$ssh_host"
-  baseline podman "$podinv" "$pod_host"
+  run harden "${pb[@]}" hardening.rhel.harden || true
+  # check mode on the hardened host predicts no change (on a fresh host it stops at the fapolicyd
+  # rules: check mode writes no trust entry for the collection's cached binaries)
+  run check "${pb[@]}" hardening.rhel.harden --check && unchanged check "check mode on the hardened host predicts a change" || true
+  run again "${pb[@]}" hardening.rhel.harden && unchanged again "the second harden run changed something" || true
+  run audit "${pb[@]}" hardening.rhel.audit &&
+    python3 - "$work/report-$v/$ssh_host.json" "$work/report-$v/$pod_host.json" <<'PY' || rc=1
+import json, sys
+for f in sys.argv[1:]:
+    r = json.load(open(f))
+    assert r["compliant"] and not r["findings"], (f, r["findings"])
+PY
   run adhoc ansible -i "$inv" -l "$ssh_host" all -m hardening.rhel.selinux -a "state=enforcing policy=default" --check &&
     { grep -q '"hardening_delivery": "cache"' "$out.adhoc" || { echo "$v: the ad hoc task did not run from the binary cache"; rc=1; }; } || true
   # the standard binary-module path (SSH with pipelining off; the podman connection, which has no
