@@ -16,11 +16,16 @@ Not compared, and said: a rule OpenSCAP has no automated check for (`notchecked`
 only an OCIL questionnaire), and a rule DISAGREEMENTS' `not_asked` lists for the profile (the
 baseline does not ask for FIPS, for instance, where SSG's STIG values do).
 
-Fails on a disagreement DISAGREEMENTS does not list (for the profile, phase, both verdicts and
-the evidence exactly), on a listed one that did not occur, and on a listed one the README does
-not show (a row starting "| `<rule>` | <profile> |").
+Fails on a disagreement DISAGREEMENTS does not list (for the content, profile, phase, both
+verdicts and the evidence exactly), on a listed one that did not occur, and on a listed one the
+README does not show (a row starting "| `<rule>` | <profile> |", for content other than the
+default "| `<rule>` | <profile> (<content>) |").
 
-    compare.py RESULTS HOST PROFILE REFERENCES_JSON DISAGREEMENTS_YML README
+CONTENT: the label of the SSG content evaluated (rhel9-0.1.65, the default of a DISAGREEMENTS
+entry without `content`; rhel10-0.1.76); DATASTREAM: its file - a mapped rule the content does
+not have is not compared, and said.
+
+    compare.py RESULTS HOST PROFILE REFERENCES_JSON DISAGREEMENTS_YML README CONTENT DATASTREAM
 """
 import json
 import os
@@ -79,17 +84,24 @@ def false_tests(path):
     return {i: sorted(set(walk(d, {i}))) for i, d in defs.items()}
 
 
-def main(results, host, profile, references, disagreements, readme):
+DEFAULT_CONTENT = "rhel9-0.1.65"
+
+
+def main(results, host, profile, references, disagreements, readme, content, datastream):
     with open(references) as f:
         table = json.load(f)
     with open(disagreements) as f:
         documented = yaml.safe_load(f)
     with open(readme) as f:
         readme_text = f.read()
+    with open(datastream) as f:
+        ds_text = f.read()
     not_asked = documented.get("not_asked", {}).get(profile, {})
-    documented = documented["disagreements"]
+    documented = [d for d in documented["disagreements"] if d.get("content", DEFAULT_CONTENT) == content]
+    row = ("| `%s` | %s |" if content == DEFAULT_CONTENT else "| `%%s` | %%s (%s) |" % content)
     rules = sorted({r for rs in table["controls"].values() for r in rs})
     seen, problems, lines = set(), [], []
+    lines.append("content: %s (%s)" % (content, os.path.basename(datastream)))
     lines.append("| rule | profile | phase | ours (controls) | OpenSCAP | verdict | OpenSCAP's false tests |")
     lines.append("|---|---|---|---|---|---|---|")
     for phase in ("before", "after"):
@@ -100,6 +112,10 @@ def main(results, host, profile, references, disagreements, readme):
         for r in rules:
             them = oscap.get(r, "not evaluated")
             evidence = tests.get("oval:ssg-%s:def:1" % r, [])
+            if PREFIX + r + '"' not in ds_text:
+                lines.append("| `%s` | %s | %s | %s | not in this content | not compared | |" % (
+                    r, profile, phase, mine[r][0] if r in mine else "not checked here"))
+                continue
             if r not in mine:
                 lines.append("| `%s` | %s | %s | not checked here | %s | not compared | |" % (r, profile, phase, them))
                 continue
@@ -118,7 +134,7 @@ def main(results, host, profile, references, disagreements, readme):
                 if entry:
                     seen.add((r, profile, phase))
                     verdict = "documented"
-                    if "| `%s` | %s |" % (r, profile) not in readme_text:
+                    if row % (r, profile) not in readme_text:
                         problems.append("%s (%s): documented in %s but not in the README"
                                         % (r, profile, disagreements))
                 else:

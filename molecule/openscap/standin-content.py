@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes SSG's RHEL 9 datastream (ssg-nondebian) evaluable in the Debian test container, and the
+"""Makes SSG's RHEL 9 or 10 datastream (ssg-nondebian) evaluable in the Debian test container, and the
 tailoring that selects the rules our audit maps to. What is stood in, exactly:
 
 1. Applicability: every `<xccdf:platform>` of the benchmark, its groups and rules is removed. The
@@ -25,9 +25,9 @@ ds_in, ds_out, tailoring_out, references = sys.argv[1:5]
 values = dict(a.split("=", 1) for a in sys.argv[5:])
 
 platforms = rpm = 0
+with open(ds_in) as f:
+    text = f.read()
 if ds_out != "-":
-    with open(ds_in) as f:
-        text = f.read()
     text, platforms = re.subn(r'\s*<xccdf-1\.2:platform idref="[^"]*"\s*/>', "", text)
     text, rpm = re.subn(r"(</?[\w-]+:)rpminfo_(test|object|state)\b", r"\1dpkginfo_\2", text)
     if not platforms or not rpm:
@@ -37,8 +37,12 @@ if ds_out != "-":
 
 with open(references) as f:
     table = json.load(f)
-rules = sorted({r for rs in table["controls"].values() for r in rs})
 P = "xccdf_org.ssgproject.content_"
+mapped = sorted({r for rs in table["controls"].values() for r in rs})
+# a rule the content does not have is not selected (SSG 0.1.76's RHEL 10 content has no
+# fapolicy_default_deny, enable_dracut_fips_module, etc_system_fips_exists); compare.py says so
+rules = [r for r in mapped if '"%srule_%s"' % (P, r) in text]
+absent = [r for r in mapped if r not in rules]
 selects = "\n".join('    <xccdf:select idref="%srule_%s" selected="true"/>' % (P, r) for r in rules)
 sets = "\n".join('    <xccdf:set-value idref="%svalue_%s">%s</xccdf:set-value>' % (P, k, v)
                  for k, v in sorted(values.items()))
@@ -53,5 +57,6 @@ with open(tailoring_out, "w") as f:
   </xccdf:Profile>
 </xccdf:Tailoring>
 """ % (selects, sets))
-print("%d platforms removed, %d rpminfo elements made dpkginfo, %d rules selected, %d values set"
-      % (platforms, rpm, len(rules), len(values)))
+print("%d platforms removed, %d rpminfo elements made dpkginfo, %d rules selected, %d values set%s"
+      % (platforms, rpm, len(rules), len(values),
+         "; not in this content: " + ", ".join(absent) if absent else ""))
