@@ -289,6 +289,55 @@ fn config_settings_edited_in_place_validated_and_idempotent() {
     sb.assert_unchanged(&snap);
 }
 
+/// A stand-in for fapolicyd 1.1.7's `fapolicyd-cli --check-config` (its file contract: reads
+/// /etc/fapolicyd/fapolicyd.conf, prints `Unknown keyword "K" in line N of ...` and
+/// `Configuration errors reported` on stderr for a key that version does not know, exit 1).
+const CHECK_CONFIG_1_1_7: &str = r#"#!/bin/sh
+# STAND-IN (hardening.rhel tests/fapolicyd.rs) for fapolicyd 1.1.7's fapolicyd-cli --check-config
+[ "$1" = --check-config ] || { echo "fapolicyd-cli: unrecognized option '$1'" >&2; exit 1; }
+conf="$HARDENING_RHEL_SANDBOX/etc/fapolicyd/fapolicyd.conf"
+known=" permissive nice_val q_size uid gid do_stat_report detailed_report db_max_size subj_cache_size obj_cache_size watch_fs trust integrity syslog_format rpm_sha256_only allow_filesystem_mark "
+n=0; bad=0
+while IFS= read -r line; do
+  n=$((n + 1))
+  case "$line" in ''|'#'*) continue ;; esac
+  key=$(printf '%s' "${line%%=*}" | tr -d ' ')
+  case "$known" in *" $key "*) ;; *) echo "Unknown keyword \"$key\" in line $n of /etc/fapolicyd/fapolicyd.conf" >&2; bad=1 ;; esac
+done < "$conf"
+[ $bad = 0 ] && { echo "Daemon config is OK"; exit 0; }
+echo "Configuration errors reported" >&2; exit 1
+"#;
+
+#[test]
+fn config_a_key_the_installed_fapolicyd_rejects_is_put_back_and_fails() {
+    let sb = host();
+    sb.file("/usr/sbin/fapolicyd-cli", CHECK_CONFIG_1_1_7);
+    std::fs::set_permissions(
+        sb.path("/usr/sbin/fapolicyd-cli"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let before = sb.read(CONF).unwrap();
+    // report_interval: a fapolicyd.conf key from 1.3 on; 1.1.7 would not start with it
+    let r = sb.run(
+        "fapolicyd_config",
+        json!({"settings": {"report_interval": 60}}),
+    );
+    assert_eq!(r["failed"], true, "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("rejects these settings")
+            && msg.contains("Unknown keyword \"report_interval\" in line"),
+        "{r}"
+    );
+    assert_eq!(sb.read(CONF).unwrap(), before, "the file is back as it was");
+    // what that version knows is accepted, and said to be checked
+    let r = sb.run("fapolicyd_config", json!({"settings": {"q_size": 1000}}));
+    assert_eq!(ok(&r)["changed"], true);
+    assert_eq!(r["checked_by_fapolicyd"], true, "{r}");
+    assert!(sb.read(CONF).unwrap().contains("q_size = 1000\n"));
+}
+
 #[test]
 fn config_running_daemon_without_restart_reports_restart_required() {
     let sb = host();

@@ -105,6 +105,32 @@ impl kit::Module for FapolicydConfig {
                     backup: args.backup,
                 },
             )?;
+            // the installed fapolicyd reads the new file before anything restarts: a key or value
+            // its version does not take would keep the daemon from starting - then the file is
+            // put back as it was and the task fails with the daemon's own words
+            match kit::fapolicyd::check_conf(ctx)? {
+                kit::fapolicyd::ConfCheck::Rejected(why) => {
+                    ctx.write(
+                        CONF,
+                        text.as_bytes(),
+                        kit::fs::WriteOptions {
+                            new_mode: 0o644,
+                            backup: false,
+                        },
+                    )?;
+                    return Err(Error::invalid(format!(
+                        "the installed fapolicyd rejects these settings ({} --check-config: {why}); {CONF} is back as it was and nothing was restarted",
+                        kit::fapolicyd::CLI
+                    )));
+                }
+                kit::fapolicyd::ConfCheck::Accepted => out.set("checked_by_fapolicyd", true),
+                kit::fapolicyd::ConfCheck::NotChecked(why) => {
+                    out.set("checked_by_fapolicyd", false);
+                    out.warn(format!(
+                        "the settings were not checked by the installed fapolicyd: {why}"
+                    ));
+                }
+            }
             if let Some(b) = w.backup_file {
                 out.set("backup_file", b.display().to_string());
             }
