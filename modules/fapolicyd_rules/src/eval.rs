@@ -158,24 +158,10 @@ impl TrustMode {
     /// From fapolicyd.conf's text (fapolicyd's defaults where it says nothing: integrity none,
     /// trust rpmdb,file).
     pub fn from_conf(conf: Option<&str>) -> TrustMode {
-        let get = |key: &str| {
-            conf.unwrap_or("").lines().find_map(|l| {
-                let l = l.trim();
-                if l.starts_with('#') {
-                    return None;
-                }
-                let (k, v) = l.split_once('=')?;
-                (k.trim() == key).then(|| v.trim().to_string())
-            })
-        };
+        let conf = conf.unwrap_or("");
         TrustMode {
-            integrity: get("integrity").unwrap_or_else(|| "none".into()),
-            backends: get("trust")
-                .unwrap_or_else(|| "rpmdb,file".into())
-                .split(',')
-                .map(|b| b.trim().to_string())
-                .filter(|b| !b.is_empty())
-                .collect(),
+            integrity: kit::fapolicyd::value(conf, "integrity").unwrap_or_else(|| "none".into()),
+            backends: kit::fapolicyd::trust_backends(conf),
         }
     }
 

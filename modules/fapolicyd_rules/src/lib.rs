@@ -17,7 +17,7 @@ pub const LEGACY_RULES: &str = "/etc/fapolicyd/fapolicyd.rules";
 pub const COMPILED: &str = "/etc/fapolicyd/compiled.rules";
 pub const COMPILED_PREV: &str = "/etc/fapolicyd/compiled.rules.prev";
 pub const PID_FILE: &str = "/run/fapolicyd.pid";
-pub const CLI: &str = "/usr/sbin/fapolicyd-cli";
+pub use kit::fapolicyd::CLI;
 
 pub struct FapolicydRules;
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 pub const TRUST_D: &str = "/etc/fapolicyd/trust.d";
 pub const TRUST_FILE: &str = "/etc/fapolicyd/fapolicyd.trust";
 pub const PID_FILE: &str = "/run/fapolicyd.pid";
-pub const CLI: &str = "/usr/sbin/fapolicyd-cli";
+pub use kit::fapolicyd::CLI;
 
 pub struct FapolicydTrust;
 
