@@ -321,7 +321,7 @@ fn config_a_key_the_installed_fapolicyd_rejects_is_put_back_and_fails() {
     // report_interval: a fapolicyd.conf key from 1.3 on; 1.1.7 would not start with it
     let r = sb.run(
         "fapolicyd_config",
-        json!({"settings": {"report_interval": 60}}),
+        json!({"settings": {"report_interval": 60}, "backup": true}),
     );
     assert_eq!(r["failed"], true, "{r}");
     let msg = r["msg"].as_str().unwrap();
@@ -331,6 +331,15 @@ fn config_a_key_the_installed_fapolicyd_rejects_is_put_back_and_fails() {
         "{r}"
     );
     assert_eq!(sb.read(CONF).unwrap(), before, "the file is back as it was");
+    let left: Vec<_> = std::fs::read_dir(sb.path("/etc/fapolicyd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("fapolicyd.conf") && n != "fapolicyd.conf")
+        .collect();
+    assert!(
+        left.is_empty(),
+        "no backup left of a refused change: {left:?}"
+    );
     // what that version knows is accepted, and said to be checked
     let r = sb.run("fapolicyd_config", json!({"settings": {"q_size": 1000}}));
     assert_eq!(ok(&r)["changed"], true);

@@ -110,6 +110,11 @@ impl kit::Module for FapolicydConfig {
             // put back as it was and the task fails with the daemon's own words
             match kit::fapolicyd::check_conf(ctx)? {
                 kit::fapolicyd::ConfCheck::Rejected(why) => {
+                    // nothing of the attempt stays: the backup just made is the file as it is again
+                    if let Some(b) = &w.backup_file {
+                        std::fs::remove_file(b)
+                            .map_err(|e| Error::io("removing the backup", b, e))?;
+                    }
                     ctx.write(
                         CONF,
                         text.as_bytes(),
