@@ -9,16 +9,23 @@ start=$(date +%s)
 passed=0
 failed=0
 failures=()
+details=()
 
 step() { # step NAME COMMAND... : run, count, keep going
   local name=$1; shift
   log "$name"
-  local t0=$(date +%s)
-  if "$@"; then
+  local t0=$(date +%s) out
+  out=$(mktemp /var/tmp/hardening-step.XXXXXX)
+  # the output is kept so that the summary names what failed (a failing test, a failed task),
+  # not only the step: a CI log is often read from its end (pipefail: the command's status)
+  if "$@" 2>&1 | tee "$out"; then
     passed=$((passed + 1)); echo "-- ok: $name ($(( $(date +%s) - t0 )) s)"
   else
     failed=$((failed + 1)); failures+=("$name"); echo "-- FAILED: $name ($(( $(date +%s) - t0 )) s)"
+    details+=("$name:" "$(grep -E -e '^test .* FAILED$' -e 'panicked at' -e '^(fatal|failed): \[' \
+      -e '^ERROR' -e '^error(\[|:)' "$out" | head -12 | cut -c1-300)")
   fi
+  rm -f "$out"
 }
 
 log "setup"
@@ -193,5 +200,6 @@ done
 
 log "summary ($(( $(date +%s) - start )) s)"
 for f in "${failures[@]}"; do echo "failed: $f"; done
+[ ${#details[@]} = 0 ] || printf '%s\n' "-- what failed (from each failed step's output)" "${details[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
