@@ -785,3 +785,73 @@ fn applied_at_next_boot_or_first_boot() {
     ok(&r);
     assert_eq!(r["applied_at"], "first_boot", "{r}");
 }
+
+/// Each generation of upstream's definitions (2023-08: RHEL 8.10 / 9.3's package date;
+/// 2024-12: RHEL 9.6 / 10.0's; 2026-02: RHEL 10.1+, the image's): every policy and subpolicy
+/// it ships is accepted in check mode; a name of another generation is refused naming it, nothing
+/// written; a policy only that generation has is set for real and a second run changes nothing.
+#[test]
+fn each_generation_accepts_its_own_names_and_refuses_the_others() {
+    let sets: &[(&str, &str, &str)] = &[
+        // (fixture set, a subpolicy it lacks, a subpolicy only it has among the three)
+        (
+            "tests/fixtures/crypto-policies-history/2023-08-07",
+            "TEST-PQ",
+            "FEDORA32",
+        ),
+        (
+            "tests/fixtures/crypto-policies-history/2024-12-18",
+            "NO-PQ",
+            "TEST-PQ",
+        ),
+        ("tests/fixtures/crypto-policies", "FEDORA32", "NO-PQ"),
+    ];
+    for (set, lacks, has) in sets {
+        let sb = Sandbox::new();
+        sb.with_crypto_policies_from(set);
+        let dir = hardening_rhel_tests::repo().join(set).join("policies");
+        let names = |d: &std::path::Path, ext: &str| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .filter_map(|e| {
+                    let n = e.unwrap().file_name().to_string_lossy().into_owned();
+                    n.strip_suffix(ext).map(str::to_string)
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let policies = names(&dir, ".pol");
+        let modules = names(&dir.join("modules"), ".pmod");
+        assert!(policies.len() >= 9 && modules.len() >= 9, "{set}");
+        let mut asked: Vec<String> = policies.clone();
+        asked.extend(modules.iter().map(|m| format!("DEFAULT:{m}")));
+        for p in &asked {
+            let r = sb.run(
+                "crypto_policy",
+                json!({"policy": p, "_ansible_check_mode": true}),
+            );
+            assert_eq!(r["failed"], Value::Null, "{set} {p}: {r}");
+            assert_eq!(r["changed"], p != "DEFAULT", "{set} {p}: {r}");
+        }
+        assert!(calls(&sb).is_empty(), "{set}: check mode ran the tool");
+        let before = sb.snapshot();
+        let r = sb.run(
+            "crypto_policy",
+            json!({"policy": format!("DEFAULT:{lacks}")}),
+        );
+        assert_eq!(r["failed"], true, "{set}: {r}");
+        let msg = r["msg"].as_str().unwrap();
+        assert!(
+            msg.contains(&format!("{lacks} is not an installed subpolicy")),
+            "{set}: {msg}"
+        );
+        assert_eq!(sb.snapshot(), before, "{set}: a refusal wrote something");
+        let want = format!("DEFAULT:{has}");
+        let r = sb.run("crypto_policy", json!({ "policy": want }));
+        assert_eq!(ok(&r)["changed"], true, "{set}");
+        assert_eq!(tool(&sb, &["--show"]).1, format!("{want}\n"), "{set}");
+        let r = sb.run("crypto_policy", json!({ "policy": want }));
+        assert_eq!(ok(&r)["changed"], false, "{set}: {r}");
+    }
+}

@@ -169,12 +169,18 @@ impl Sandbox {
     /// A RHEL crypto-policies layout: the real definitions, the stand-in update-crypto-policies,
     /// DEFAULT applied; the kernel not in FIPS mode, boot id `boot-1`.
     pub fn with_crypto_policies(&self) -> &Self {
+        self.with_crypto_policies_from("tests/fixtures/crypto-policies")
+    }
+
+    /// The same with the definitions of another generation (a directory of the repository with
+    /// `policies/` and `default-config`: tests/fixtures/crypto-policies-history/<date>).
+    pub fn with_crypto_policies_from(&self, set: &str) -> &Self {
         self.copy(
-            "tests/fixtures/crypto-policies/policies",
+            &format!("{set}/policies"),
             "/usr/share/crypto-policies/policies",
         )
         .copy(
-            "tests/fixtures/crypto-policies/default-config",
+            &format!("{set}/default-config"),
             "/usr/share/crypto-policies/default-config",
         )
         .copy(
