@@ -347,3 +347,68 @@ fn lockout_risks_of_the_configuration_on_disk_are_reported_without_changes() {
     let r = sb.run("security_facts", json!({"gather_subset": ["selinux"]}));
     assert_eq!(r["lockout_risks"].as_array().unwrap().len(), 1, "{r}");
 }
+
+/// Post-quantum key exchange of the policy in force, per generation of the definitions: the
+/// 2026 set's DEFAULT offers the ML-KEM hybrids (NO-PQ takes them away), the 2024 set's only
+/// with TEST-PQ, the 2023 set's never; a policy whose definition is gone says so (null).
+#[test]
+fn post_quantum_key_exchange_of_the_policy_in_force() {
+    let pq = |sb: &Sandbox| {
+        let r = sb.run(
+            "security_facts",
+            json!({"gather_subset": ["crypto_policy"], "_ansible_check_mode": true}),
+        );
+        ok(&r)["ansible_facts"]["hardening"]["crypto_policy"]["post_quantum"].clone()
+    };
+    let set = |sb: &Sandbox, p: &str| {
+        let (code, _) = sb.tool(
+            "/usr/bin/update-crypto-policies",
+            &["--set", p, "--no-reload"],
+        );
+        assert_eq!(code, 0, "{p}");
+    };
+    let sb = Sandbox::new();
+    sb.with_crypto_policies();
+    let p = pq(&sb);
+    assert_eq!(p["policy"], "DEFAULT");
+    assert_eq!(p["offered"], true, "{p}");
+    assert_eq!(
+        p["ssh_kex"],
+        json!([
+            "mlkem768x25519-sha256",
+            "mlkem768nistp256-sha256",
+            "mlkem1024nistp384-sha384"
+        ])
+    );
+    assert_eq!(p["tls_groups"][0], "MLKEM768-X25519");
+    set(&sb, "DEFAULT:NO-PQ");
+    let p = pq(&sb);
+    assert_eq!(
+        (p["policy"].as_str(), p["offered"].as_bool()),
+        (Some("DEFAULT:NO-PQ"), Some(false)),
+        "{p}"
+    );
+
+    let sb = Sandbox::new();
+    sb.with_crypto_policies_from("tests/fixtures/crypto-policies-history/2024-12-18");
+    assert_eq!(pq(&sb)["offered"], false);
+    set(&sb, "DEFAULT:TEST-PQ");
+    let p = pq(&sb);
+    assert_eq!(p["offered"], true, "{p}");
+    assert!(p["ssh_kex"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("sntrup761x25519-sha512")));
+
+    let sb = Sandbox::new();
+    sb.with_crypto_policies_from("tests/fixtures/crypto-policies-history/2023-08-07");
+    for p in ["DEFAULT", "FUTURE", "LEGACY"] {
+        set(&sb, p);
+        assert_eq!(pq(&sb)["offered"], false, "{p}");
+    }
+    // the definition of the policy in force removed: not known, not "none"
+    std::fs::remove_file(sb.path("/usr/share/crypto-policies/policies/LEGACY.pol")).unwrap();
+    let p = pq(&sb);
+    assert_eq!(p["offered"], Value::Null, "{p}");
+    assert!(p["reason"].as_str().unwrap().contains("LEGACY"), "{p}");
+}

@@ -10,6 +10,7 @@
 //! policy uses changed. An unchanged request runs no program at all.
 
 pub mod policy;
+pub mod pq;
 pub mod sshguard;
 pub mod syntax;
 

@@ -21,9 +21,11 @@ pub const SCOPES: [&str; 3] = ["ssh", "openssh", "openssh-server"];
 
 /// Policy signature algorithm → OpenSSH name (its certificate name adds `-cert-v01@openssh.com`
 /// before the `@`-less end, see [`cert_name`]).
-pub const SIGN_MAP: [(&str, &str); 10] = [
+pub const SIGN_MAP: [(&str, &str); 9] = [
     ("RSA-SHA1", "ssh-rsa"),
-    ("DSA-SHA1", "ssh-dss"),
+    // DSA-SHA1: no OpenSSH name. The generator gives it `ssh-dss` up to 2024-07 (RHEL 8 and 9)
+    // and nothing from 2024-08 on ("openssh no longer recognizes it"); which one the host has is
+    // not read, so a DSA key is never counted as accepted (a guard refuses rather than guess).
     ("RSA-SHA2-256", "rsa-sha2-256"),
     ("RSA-SHA2-512", "rsa-sha2-512"),
     ("ECDSA-SHA2-256", "ecdsa-sha2-nistp256"),
@@ -53,6 +55,11 @@ pub struct SshServer {
 
 /// Whether a directive's scope (`*` when none) selects the OpenSSH server back-end.
 pub fn scope_matches(scope: &str) -> bool {
+    scope_selects(scope, &SCOPES)
+}
+
+/// Whether a directive's scope (`*` when none) selects a back-end of these scopes.
+pub fn scope_selects(scope: &str, scopes: &[&str]) -> bool {
     let s = scope.to_ascii_lowercase();
     if s == "*" {
         return true;
@@ -67,21 +74,72 @@ pub fn scope_matches(scope: &str) -> bool {
     };
     let any = globs
         .iter()
-        .any(|g| SCOPES.iter().any(|sc| glob(g.as_bytes(), sc.as_bytes())));
+        .any(|g| scopes.iter().any(|sc| glob(g.as_bytes(), sc.as_bytes())));
     any != neg
 }
 
-/// A value as the names it stands for: a glob expands to the SSH-relevant names it matches
-/// (the only ones whose presence changes the back-end), a plain name is itself.
-fn expand(v: &str) -> Vec<String> {
+/// A list property (`group`, `key_exchange`, `hash`, `sign` …) as the back-end of `scopes` sees it
+/// after the texts (.pol, then each .pmod): a plain list replaces, `+X` prepends, `X+` appends,
+/// `-X` removes (a glob removes what it matches). A glob that adds stands for the names of
+/// `universe` it matches — the only names whose presence the caller asks about.
+pub fn eval_list(texts: &[&str], prop: &str, scopes: &[&str], universe: &[&str]) -> Vec<String> {
+    let mut list = Vec::new();
+    for text in texts {
+        for (_, line) in syntax::logical_lines(text) {
+            let Some((lhs, rhs)) = line.split_once('=') else {
+                continue;
+            };
+            let lhs = lhs.trim();
+            let (p, scope) = lhs.split_once('@').unwrap_or((lhs, "*"));
+            if p.trim() == prop && scope_selects(scope.trim(), scopes) {
+                apply_list(&mut list, rhs.trim(), universe);
+            }
+        }
+    }
+    list
+}
+
+fn expand_in(v: &str, universe: &[&str]) -> Vec<String> {
     if v.contains(['*', '?']) {
-        SIGN_MAP
+        universe
             .iter()
-            .filter(|(n, _)| glob(v.as_bytes(), n.as_bytes()))
-            .map(|(n, _)| n.to_string())
+            .filter(|n| glob(v.as_bytes(), n.as_bytes()))
+            .map(|n| n.to_string())
             .collect()
     } else {
         vec![v.to_string()]
+    }
+}
+
+fn apply_list(list: &mut Vec<String>, rhs: &str, universe: &[&str]) {
+    let vals: Vec<&str> = rhs.split_whitespace().collect();
+    let diff = |v: &&str| v.starts_with(['+', '-']) || v.ends_with('+');
+    if !vals.iter().any(diff) {
+        list.clear();
+        for v in vals {
+            for n in expand_in(v, universe) {
+                if !list.contains(&n) {
+                    list.push(n);
+                }
+            }
+        }
+        return;
+    }
+    for v in vals {
+        if let Some(x) = v.strip_prefix('+') {
+            for n in expand_in(x, universe).into_iter().rev() {
+                list.retain(|e| *e != n);
+                list.insert(0, n);
+            }
+        } else if let Some(x) = v.strip_suffix('+') {
+            for n in expand_in(x, universe) {
+                if !list.contains(&n) {
+                    list.push(n);
+                }
+            }
+        } else if let Some(x) = v.strip_prefix('-') {
+            list.retain(|e| !glob(x.as_bytes(), e.as_bytes()));
+        }
     }
 }
 
@@ -120,35 +178,8 @@ impl SshServer {
     }
 
     fn apply_sign(&mut self, rhs: &str) {
-        let vals: Vec<&str> = rhs.split_whitespace().collect();
-        let diff = |v: &&str| v.starts_with(['+', '-']) || v.ends_with('+');
-        if !vals.iter().any(diff) {
-            self.sign.clear();
-            for v in vals {
-                for n in expand(v) {
-                    if !self.sign.contains(&n) {
-                        self.sign.push(n);
-                    }
-                }
-            }
-            return;
-        }
-        for v in vals {
-            if let Some(x) = v.strip_prefix('+') {
-                for n in expand(x).into_iter().rev() {
-                    self.sign.retain(|e| *e != n);
-                    self.sign.insert(0, n);
-                }
-            } else if let Some(x) = v.strip_suffix('+') {
-                for n in expand(x) {
-                    if !self.sign.contains(&n) {
-                        self.sign.push(n);
-                    }
-                }
-            } else if let Some(x) = v.strip_prefix('-') {
-                self.sign.retain(|e| !glob(x.as_bytes(), e.as_bytes()));
-            }
-        }
+        let names: Vec<&str> = SIGN_MAP.iter().map(|(n, _)| *n).collect();
+        apply_list(&mut self.sign, rhs, &names);
     }
 
     /// `PubkeyAcceptedAlgorithms` (= `HostKeyAlgorithms`) of the back-end.
@@ -232,9 +263,10 @@ fn def_text(ctx: &Ctx, desired: &Desired, kind: DefKind, name: &str) -> Result<O
     ctx.read(&format!("{SHARE_POLICIES}/{file}"))
 }
 
-/// The OpenSSH server back-end of a policy string; `None` when a definition is missing (the
-/// plan refuses a missing definition before the guard runs).
-pub fn server_for(ctx: &Ctx, desired: &Desired, policy: &str) -> Result<Option<SshServer>> {
+/// The definition texts of a policy string (.pol, then each .pmod) as update-crypto-policies
+/// would find them after the task; `None` when the string does not parse or a definition is
+/// missing (the plan refuses both before a guard runs).
+pub fn policy_texts(ctx: &Ctx, desired: &Desired, policy: &str) -> Result<Option<Vec<String>>> {
     let Ok(spec) = PolicySpec::parse(policy) else {
         return Ok(None);
     };
@@ -249,8 +281,16 @@ pub fn server_for(ctx: &Ctx, desired: &Desired, policy: &str) -> Result<Option<S
             None => return Ok(None),
         }
     }
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    Ok(Some(SshServer::evaluate(&refs)))
+    Ok(Some(texts))
+}
+
+/// The OpenSSH server back-end of a policy string; `None` when a definition is missing (the
+/// plan refuses a missing definition before the guard runs).
+pub fn server_for(ctx: &Ctx, desired: &Desired, policy: &str) -> Result<Option<SshServer>> {
+    Ok(policy_texts(ctx, desired, policy)?.map(|texts| {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        SshServer::evaluate(&refs)
+    }))
 }
 
 /// The keys a guard judges: the connecting user's ways in by public key (authorized keys usable
@@ -670,10 +710,19 @@ mod tests {
 
     /// The real definitions (../shared/data/crypto-policies, copied to the fixtures).
     fn eval(policy: &str) -> SshServer {
+        eval_in(DIR, policy)
+    }
+
+    /// Upstream's definitions of an earlier date (tests/fixtures/crypto-policies-history).
+    fn history(set: &str) -> String {
+        format!("{DIR}/../../crypto-policies-history/{set}/policies")
+    }
+
+    fn eval_in(dir: &str, policy: &str) -> SshServer {
         let spec = PolicySpec::parse(policy).unwrap();
-        let mut texts = vec![std::fs::read_to_string(format!("{DIR}/{}.pol", spec.base)).unwrap()];
+        let mut texts = vec![std::fs::read_to_string(format!("{dir}/{}.pol", spec.base)).unwrap()];
         for s in &spec.subs {
-            texts.push(std::fs::read_to_string(format!("{DIR}/modules/{s}.pmod")).unwrap());
+            texts.push(std::fs::read_to_string(format!("{dir}/modules/{s}.pmod")).unwrap());
         }
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         SshServer::evaluate(&refs)
@@ -683,83 +732,43 @@ mod tests {
     const FIPS: &str =
         "ecdsa-sha2-nistp256 ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 rsa-sha2-256 rsa-sha2-512";
 
-    /// Every shipped policy, and every shipped subpolicy on the policy it is meant for: the
-    /// OpenSSH algorithms (CASignatureAlgorithms, i.e. without certificates), whether
-    /// certificate algorithms follow each, and RequiredRSASize — read from the definitions by
-    /// hand, as the generator documents it.
-    #[test]
-    fn every_shipped_policy_and_subpolicy() {
-        let table: &[(&str, &str, bool, u32)] = &[
-            ("DEFAULT", MODERN, true, 2048),
-            ("NEXT", MODERN, true, 2048),
-            ("FEDORA42", MODERN, true, 2048),
-            ("FEDORA43", MODERN, true, 2048),
-            ("BSI", MODERN, true, 3072),
-            ("FUTURE", MODERN, true, 3072),
-            ("FIPS", FIPS, true, 2048),
-            (
-                "LEGACY",
-                "ecdsa-sha2-nistp256 sk-ecdsa-sha2-nistp256@openssh.com ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 ssh-ed25519 sk-ssh-ed25519@openssh.com rsa-sha2-256 rsa-sha2-512 ssh-rsa ssh-dss",
-                true,
-                1024,
-            ),
-            ("EMPTY", "", false, 0),
-            ("GOST-ONLY", "", false, 2048),
-            // subpolicies
-            (
-                "LEGACY:NO-SHA1",
-                "ecdsa-sha2-nistp256 sk-ecdsa-sha2-nistp256@openssh.com ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 ssh-ed25519 sk-ssh-ed25519@openssh.com rsa-sha2-256 rsa-sha2-512",
-                true,
-                1024,
-            ),
-            ("DEFAULT:NO-SHA1", MODERN, true, 2048),
-            (
-                "DEFAULT:SHA1",
-                "ecdsa-sha2-nistp256 sk-ecdsa-sha2-nistp256@openssh.com ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 ssh-ed25519 sk-ssh-ed25519@openssh.com rsa-sha2-256 rsa-sha2-512 ssh-rsa",
-                true,
-                2048,
-            ),
-            (
-                "FIPS:OSPP",
-                "ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 rsa-sha2-256 rsa-sha2-512",
-                false,
-                3072,
-            ),
-            ("DEFAULT:AD-SUPPORT", MODERN, true, 2048),
-            ("FIPS:ECDHE-ONLY", FIPS, true, 2048),
-            ("DEFAULT:NO-CAMELLIA", MODERN, true, 2048),
-            ("FIPS:NO-ENFORCE-EMS", FIPS, true, 2048),
-            ("DEFAULT:NO-PQ", MODERN, true, 2048),
-            ("DEFAULT:GOST", MODERN, true, 2048),
-            ("DEFAULT:TEST-PQ", MODERN, true, 2048),
-        ];
-        let shipped_policies = std::fs::read_dir(DIR).unwrap().count() - 1; // modules/
-        let shipped_modules = std::fs::read_dir(format!("{DIR}/modules")).unwrap().count();
-        let bases: std::collections::BTreeSet<&str> = table
+    const LEGACY: &str = "ecdsa-sha2-nistp256 sk-ecdsa-sha2-nistp256@openssh.com ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 ssh-ed25519 sk-ssh-ed25519@openssh.com rsa-sha2-256 rsa-sha2-512 ssh-rsa";
+    const OSPP: &str = "ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 rsa-sha2-256 rsa-sha2-512";
+
+    /// Every policy and subpolicy of a set of definitions is in the table (by name), and each
+    /// evaluates to its row: the OpenSSH algorithms (CASignatureAlgorithms, i.e. without
+    /// certificates), whether certificate algorithms follow each, and RequiredRSASize.
+    fn check_set(dir: &str, table: &[(&str, &str, bool, u32)]) {
+        let names = |d: String, ext: &str| -> std::collections::BTreeSet<String> {
+            std::fs::read_dir(d)
+                .unwrap()
+                .filter_map(|e| {
+                    let n = e.unwrap().file_name().to_string_lossy().into_owned();
+                    n.strip_suffix(ext).map(str::to_string)
+                })
+                .collect()
+        };
+        let bases: std::collections::BTreeSet<String> = table
             .iter()
             .filter(|t| !t.0.contains(':'))
-            .map(|t| t.0)
+            .map(|t| t.0.to_string())
             .collect();
-        let subs: std::collections::BTreeSet<&str> = table
+        let subs: std::collections::BTreeSet<String> = table
             .iter()
             .filter_map(|t| t.0.split_once(':'))
-            .map(|t| t.1)
+            .map(|t| t.1.to_string())
             .collect();
+        assert_eq!(bases, names(dir.to_string(), ".pol"), "{dir}: policies");
         assert_eq!(
-            bases.len(),
-            shipped_policies,
-            "a shipped policy is not in the table"
-        );
-        assert_eq!(
-            subs.len(),
-            shipped_modules,
-            "a shipped subpolicy is not in the table"
+            subs,
+            names(format!("{dir}/modules"), ".pmod"),
+            "{dir}: subpolicies"
         );
         for (policy, algs, certs, rsa) in table {
-            let s = eval(policy);
-            assert_eq!(s.ca_signature().join(" "), *algs, "{policy}");
-            assert_eq!(s.ssh_certs, *certs, "{policy}");
-            assert_eq!(s.min_rsa_size, *rsa, "{policy}");
+            let s = eval_in(dir, policy);
+            assert_eq!(s.ca_signature().join(" "), *algs, "{dir} {policy}");
+            assert_eq!(s.ssh_certs, *certs, "{dir} {policy}");
+            assert_eq!(s.min_rsa_size, *rsa, "{dir} {policy}");
             let expected: Vec<String> = algs
                 .split_whitespace()
                 .flat_map(|a| {
@@ -770,8 +779,102 @@ mod tests {
                     v
                 })
                 .collect();
-            assert_eq!(s.pubkey_accepted(), expected, "{policy}");
+            assert_eq!(s.pubkey_accepted(), expected, "{dir} {policy}");
         }
+    }
+
+    /// Every shipped policy, and every shipped subpolicy on the policy it is meant for — read
+    /// from the definitions by hand, as the generator documents it (upstream, 2026-02-17).
+    #[test]
+    fn every_shipped_policy_and_subpolicy() {
+        check_set(
+            DIR,
+            &[
+                ("DEFAULT", MODERN, true, 2048),
+                ("NEXT", MODERN, true, 2048),
+                ("FEDORA42", MODERN, true, 2048),
+                ("FEDORA43", MODERN, true, 2048),
+                ("BSI", MODERN, true, 3072),
+                ("FUTURE", MODERN, true, 3072),
+                ("FIPS", FIPS, true, 2048),
+                ("LEGACY", LEGACY, true, 1024),
+                ("EMPTY", "", false, 0),
+                ("GOST-ONLY", "", false, 2048),
+                // subpolicies
+                ("LEGACY:NO-SHA1", MODERN, true, 1024),
+                ("DEFAULT:NO-SHA1", MODERN, true, 2048),
+                ("DEFAULT:SHA1", LEGACY, true, 2048),
+                ("FIPS:OSPP", OSPP, false, 3072),
+                ("DEFAULT:AD-SUPPORT", MODERN, true, 2048),
+                ("FIPS:ECDHE-ONLY", FIPS, true, 2048),
+                ("DEFAULT:NO-CAMELLIA", MODERN, true, 2048),
+                ("FIPS:NO-ENFORCE-EMS", FIPS, true, 2048),
+                ("DEFAULT:NO-PQ", MODERN, true, 2048),
+                ("DEFAULT:GOST", MODERN, true, 2048),
+                ("DEFAULT:TEST-PQ", MODERN, true, 2048),
+            ],
+        );
+    }
+
+    /// Upstream's definitions of 2024-12-18 (RHEL 9.6 / 10.0's generation): FEDORA40 and
+    /// TEST-FEDORA41, TEST-PQ without NO-PQ; OSPP as today.
+    #[test]
+    fn every_policy_of_2024_12() {
+        check_set(
+            &history("2024-12-18"),
+            &[
+                ("DEFAULT", MODERN, true, 2048),
+                ("NEXT", MODERN, true, 2048),
+                ("FEDORA40", MODERN, true, 2048),
+                ("TEST-FEDORA41", MODERN, true, 2048),
+                ("BSI", MODERN, true, 3072),
+                ("FUTURE", MODERN, true, 3072),
+                ("FIPS", FIPS, true, 2048),
+                ("LEGACY", LEGACY, true, 1024),
+                ("EMPTY", "", false, 0),
+                ("GOST-ONLY", "", false, 2048),
+                ("LEGACY:NO-SHA1", MODERN, true, 1024),
+                ("DEFAULT:SHA1", LEGACY, true, 2048),
+                ("FIPS:OSPP", OSPP, false, 3072),
+                ("DEFAULT:AD-SUPPORT", MODERN, true, 2048),
+                ("FIPS:ECDHE-ONLY", FIPS, true, 2048),
+                ("DEFAULT:NO-CAMELLIA", MODERN, true, 2048),
+                ("FIPS:NO-ENFORCE-EMS", FIPS, true, 2048),
+                ("DEFAULT:GOST", MODERN, true, 2048),
+                ("DEFAULT:TEST-PQ", MODERN, true, 2048),
+            ],
+        );
+    }
+
+    /// Upstream's definitions of 2023-08-07 (RHEL 8.10 / 9.3's package date): BSI still 2048-bit
+    /// RSA, OSPP only drops SHA2-224 (ECDSA P-256 and 2048-bit RSA stay), FEDORA32 (SHA-1
+    /// signatures back, ssh-rsa with them), no post-quantum subpolicy.
+    #[test]
+    fn every_policy_of_2023_08() {
+        check_set(
+            &history("2023-08-07"),
+            &[
+                ("DEFAULT", MODERN, true, 2048),
+                ("NEXT", MODERN, true, 2048),
+                ("FEDORA38", MODERN, true, 2048),
+                ("TEST-FEDORA39", MODERN, true, 2048),
+                ("BSI", MODERN, true, 2048),
+                ("FUTURE", MODERN, true, 3072),
+                ("FIPS", FIPS, true, 2048),
+                ("LEGACY", LEGACY, true, 1024),
+                ("EMPTY", "", false, 0),
+                ("GOST-ONLY", "", false, 2048),
+                ("LEGACY:NO-SHA1", MODERN, true, 1024),
+                ("DEFAULT:SHA1", LEGACY, true, 2048),
+                ("DEFAULT:FEDORA32", LEGACY, true, 2048),
+                ("FIPS:OSPP", FIPS, false, 2048),
+                ("DEFAULT:AD-SUPPORT", MODERN, true, 2048),
+                ("FIPS:ECDHE-ONLY", FIPS, true, 2048),
+                ("DEFAULT:NO-CAMELLIA", MODERN, true, 2048),
+                ("FIPS:NO-ENFORCE-EMS", FIPS, true, 2048),
+                ("DEFAULT:GOST", MODERN, true, 2048),
+            ],
+        );
     }
 
     /// Lines of update-crypto-policies' own expected back-end files (its tests/outputs,

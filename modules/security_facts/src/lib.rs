@@ -214,6 +214,19 @@ fn crypto(ctx: &Ctx) -> Value {
         let is_applied = applied.as_deref() == Some(c.configured.as_str())
             && c.applied_by_mtime
             && c.backend_drift.is_empty();
+        // post-quantum key exchange of the policy in force (applied, else configured), from its
+        // definitions as the generator reads them; null when a definition cannot be found
+        let in_force = applied.clone().unwrap_or_else(|| c.configured.clone());
+        let post_quantum = match crypto_policy::pq::PostQuantum::of_policy(ctx, &in_force)? {
+            Some(pq) => json!({
+                "policy": in_force,
+                "offered": pq.offered(),
+                "ssh_kex": pq.ssh_kex,
+                "tls_groups": pq.tls_groups,
+            }),
+            None => json!({"policy": in_force, "offered": null,
+                "reason": format!("a definition of {in_force} was not found")}),
+        };
         let pols: std::collections::BTreeSet<&String> =
             c.share_policies.iter().chain(&c.etc_policies).collect();
         let mods: std::collections::BTreeSet<&String> =
@@ -227,6 +240,7 @@ fn crypto(ctx: &Ctx) -> Value {
             "available_policies": pols,
             "available_modules": mods,
             "reboot_required": c.booted.as_ref().is_some_and(|b| *b != c.fingerprint),
+            "post_quantum": post_quantum,
         }))
     })
 }
