@@ -176,6 +176,13 @@ fn enable_on_rhel8_uses_grubenv_and_system_fips() {
         );
     }
     assert!(sb.exists("/etc/system-fips"));
+    for k in KERNELS {
+        assert!(lsinitrd_has_fips(&sb, k), "{k}");
+    }
+    assert_eq!(
+        sb.read("/etc/crypto-policies/state/current").unwrap(),
+        "FIPS\n"
+    );
     assert_eq!(
         ok(&sb.run("fips", json!({"state": "enabled"})))["changed"],
         false
