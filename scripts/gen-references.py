@@ -4,25 +4,24 @@ references.json, and its table docs/references.md) from the compliance content i
 
 - the SSG rules each control corresponds to: CONTROLS below, the one part written by hand (what
   our control checks and what the SSG rule checks; README "Compliance references");
-- SSG rule ids, titles and NIST SP 800-53 controls: the RHEL 9 SCAP datastream of Debian's
-  `ssg-nondebian` package (the content OpenSCAP evaluates in molecule/openscap);
-- DISA STIG ids for RHEL 8 and RHEL 9, CIS RHEL 8/9 recommendation numbers: the control files of
-  the ComplianceAsCode content repository (products/rhel{8,9}/controls/{stig,cis}_rhel{8,9}.yml),
-  whose commit and benchmark versions are recorded in the table. ssg-nondebian 0.1.65 predates
-  the RHEL 9 STIG and carries RHEL 8 STIG ids of an older release (V1: RHEL-08-010020 on the FIPS
-  rules, no RHEL-08-040090 on the default zone); where they differ from the current ones the
-  script says so on stderr.
+- SSG rule ids, titles and NIST SP 800-53 controls: the RHEL 9 SCAP datastream of SSG 0.1.76
+  (Debian trixie's `ssg-nondebian`, the content OpenSCAP evaluates in molecule/openscap), and
+  which of the RHEL 8, 9 and 10 datastreams of that release have each rule (RHEL 10's lacks
+  some: its content is younger than the product);
+- DISA STIG ids and CIS recommendation numbers for RHEL 8, 9 and 10: the control files of the
+  ComplianceAsCode content repository (products/rhel{8,9,10}/controls/{stig,cis}_rhel*.yml),
+  whose commit and benchmark versions are recorded in the table - newer than what SSG 0.1.76
+  carries in its datastreams (STIG ids for RHEL 8 and 9 only, CIS numbers of older benchmark
+  versions); where the two differ the script says so on stderr (with --cac).
 
     gen-references.py --cac GIT_DIR [--ssg DIR] [--write]
         derive everything; GIT_DIR is a clone (or bare repository) of ComplianceAsCode/content
-    gen-references.py --ssg-dir
-        print the directory of the (downloaded, extracted) datastreams, for molecule/openscap
     gen-references.py --check [--ssg DIR]
         CI (the ComplianceAsCode repository is not reachable there): recompute what comes from
         the datastreams, take the ComplianceAsCode part from the committed table, fail on any
         difference
---ssg: a directory holding ssg-rhel8-ds.xml and ssg-rhel9-ds.xml; by default the package is
-downloaded with the machine's own APT configuration into $CACHE/ssg.
+--ssg: a directory holding ssg-rhel8-ds.xml, ssg-rhel9-ds.xml and ssg-rhel10-ds.xml of SSG
+0.1.76; by default what scripts/ssg.sh fetched ($CACHE/ssg-trixie/<version>).
 """
 
 import argparse
@@ -42,6 +41,7 @@ PREFIX = "xccdf_org.ssgproject.content_rule_"
 X = "{http://checklists.nist.gov/xccdf/1.2}"
 STIG_HREF = "operating-systems%2Cunix-linux"
 NIST_HREF = "NIST.SP.800-53"
+CIS_HREF = "cisecurity.org/benchmark/red_hat_linux"
 
 # security_facts control -> the SSG rules it corresponds to. A control whose name has more parts
 # (firewalld.zones.<zone>) takes the entry of its longest listed prefix.
@@ -71,13 +71,10 @@ CONTROLS = {
     "fapolicyd.integrity": [],
 }
 
-CAC_FILES = {
-    "stig_rhel8": "products/rhel8/controls/stig_rhel8.yml",
-    "stig_rhel9": "products/rhel9/controls/stig_rhel9.yml",
-    "cis_rhel8": "products/rhel8/controls/cis_rhel8.yml",
-    "cis_rhel9": "products/rhel9/controls/cis_rhel9.yml",
-}
-CAC_KEYS = ("stig_rhel8", "stig_rhel9", "cis_rhel8", "cis_rhel9")
+PRODUCTS = ("8", "9", "10")
+CAC_KEYS = tuple("%s_rhel%s" % (k, v) for k in ("stig", "cis") for v in PRODUCTS)
+CAC_FILES = {k: "products/rhel%s/controls/%s.yml" % (k.split("rhel")[1], k) for k in CAC_KEYS}
+SSG_VERSION = "0.1.76"
 
 
 def run(argv, **kw):
@@ -85,31 +82,26 @@ def run(argv, **kw):
 
 
 def ssg_dir(given):
-    if given:
-        return given, "given directory " + given
-    cache = os.environ.get("CACHE", "/var/cache/hardening-rhel")
-    d = os.path.join(cache, "ssg")
-    os.makedirs(d, exist_ok=True)
-    debs = [f for f in os.listdir(d) if f.startswith(SSG_PACKAGE + "_") and f.endswith(".deb")]
-    if not debs:
-        run(["/usr/bin/apt-get", "download", SSG_PACKAGE], cwd=d)
-        debs = [f for f in os.listdir(d) if f.startswith(SSG_PACKAGE + "_") and f.endswith(".deb")]
-    deb = os.path.join(d, sorted(debs)[-1])
-    version = run(["/usr/bin/dpkg-deb", "-f", deb, "Version"]).strip()
-    out = os.path.join(d, version)
-    if not os.path.exists(os.path.join(out, "ssg-rhel9-ds.xml")):
-        os.makedirs(out, exist_ok=True)
-        tar = subprocess.Popen(["/usr/bin/dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE)
-        members = ["./usr/share/xml/scap/ssg/content/ssg-rhel%s-ds.xml" % v for v in "89"]
-        subprocess.run(["/usr/bin/tar", "-x", "-C", out, "--strip-components=7"] + members,
-                       stdin=tar.stdout, check=True)
-        if tar.wait() != 0:
-            sys.exit("dpkg-deb --fsys-tarfile %s failed" % deb)
-    return out, "%s %s (Debian)" % (SSG_PACKAGE, version)
+    """The directory of SSG 0.1.76's datastreams and what it is (scripts/ssg.sh fetches them)."""
+    d = given
+    if not d:
+        cache = os.path.join(os.environ.get("CACHE", "/var/cache/hardening-rhel"), "ssg-trixie")
+        found = sorted(x for x in os.listdir(cache) if x.startswith(SSG_VERSION)) if os.path.isdir(cache) else []
+        if not found:
+            sys.exit("no SSG %s under %s: run scripts/ssg.sh" % (SSG_VERSION, cache))
+        d = os.path.join(cache, found[-1])
+    version = os.path.basename(os.path.normpath(d))
+    if not version.startswith(SSG_VERSION):
+        sys.exit("%s: not SSG %s (the directory is named after the package version)" % (d, SSG_VERSION))
+    for v in PRODUCTS:
+        if not os.path.exists(os.path.join(d, "ssg-rhel%s-ds.xml" % v)):
+            sys.exit("%s: no ssg-rhel%s-ds.xml" % (d, v))
+    return d, "%s %s (Debian trixie)" % (SSG_PACKAGE, version)
 
 
 def datastream_rules(path, wanted):
-    """Rule short id -> its title, NIST 800-53 and RHEL STIG ids, for the rules wanted."""
+    """Rule short id -> its title, NIST 800-53, DISA STIG ids and CIS numbers as the datastream
+    cites them, for the rules wanted that it has."""
     rules = {}
     for _, el in ET.iterparse(path):
         if el.tag != X + "Rule":
@@ -117,13 +109,15 @@ def datastream_rules(path, wanted):
         rid = el.get("id", "")
         short = rid[len(PREFIX):] if rid.startswith(PREFIX) else None
         if short in wanted:
-            refs = {"nist": [], "stig": []}
+            refs = {"nist": [], "stig": [], "cis": []}
             for r in el.findall(X + "reference"):
                 href = r.get("href") or ""
                 if NIST_HREF in href:
                     refs["nist"].append(r.text.strip())
                 elif STIG_HREF in href:
                     refs["stig"].append(r.text.strip())
+                elif CIS_HREF in href:
+                    refs["cis"].append(r.text.strip())
             rules[short] = {"id": rid, "title": el.findtext(X + "title", "").strip(), **refs}
         el.clear()
     return rules
@@ -153,9 +147,7 @@ def version_key(s):
 def generate(ssg, cac, committed):
     wanted = sorted({r for rules in CONTROLS.values() for r in rules})
     directory, ssg_source = ssg_dir(ssg)
-    # the RHEL 8 datastream only for the note on its older STIG ids (with --cac)
-    ds = {v: datastream_rules(os.path.join(directory, "ssg-rhel%s-ds.xml" % v), wanted)
-          for v in ("89" if cac else "9")}
+    ds = {v: datastream_rules(os.path.join(directory, "ssg-rhel%s-ds.xml" % v), wanted) for v in PRODUCTS}
     missing = [r for r in wanted if r not in ds["9"]]
     if missing:
         sys.exit("not in the RHEL 9 datastream: " + ", ".join(missing))
@@ -168,15 +160,20 @@ def generate(ssg, cac, committed):
             source["benchmarks"][key] = version
             for r in wanted:
                 per_rule.setdefault(r, {})[key] = sorted(set(by_rule.get(r, [])), key=version_key)
-        # the datastream's RHEL 8 STIG ids against ComplianceAsCode's current ones
+        # what the datastreams cite against ComplianceAsCode's current control files
         for r in wanted:
-            old, new = sorted(ds["8"].get(r, {}).get("stig", [])), per_rule[r]["stig_rhel8"]
-            if old != new:
-                print("note: %s: RHEL 8 STIG %s in %s, %s in ComplianceAsCode %s"
-                      % (r, old, ssg_source, new, source["benchmarks"]["stig_rhel8"]), file=sys.stderr)
+            for v in PRODUCTS:
+                for kind in ("stig", "cis"):
+                    old = sorted(ds[v].get(r, {}).get(kind, []), key=version_key)
+                    new = per_rule[r]["%s_rhel%s" % (kind, v)]
+                    if old != new:
+                        print("note: %s: %s RHEL %s %s in %s, %s in ComplianceAsCode %s"
+                              % (r, kind.upper(), v, old, ssg_source, new,
+                                 source["benchmarks"]["%s_rhel%s" % (kind, v)]), file=sys.stderr)
     else:
         source = committed["sources"]["complianceascode"]
-        new = [r for r in wanted if r not in committed["rules"]]
+        new = [r for r in wanted if r not in committed["rules"]
+               or any(k not in committed["rules"][r] for k in CAC_KEYS)]
         if new:
             sys.exit("no ComplianceAsCode references committed for %s: run with --cac GIT_DIR"
                      % ", ".join(new))
@@ -187,12 +184,14 @@ def generate(ssg, cac, committed):
             "id": ds["9"][r]["id"],
             "title": ds["9"][r]["title"],
             "nist_800_53": ds["9"][r]["nist"],
+            "in_content": ["rhel" + v for v in PRODUCTS if r in ds[v]],
             **{k: per_rule[r][k] for k in CAC_KEYS},
         }
     return {
         "_generated": "by scripts/gen-references.py: do not edit",
         "sources": {
-            "ssg": ssg_source + ": ssg-rhel9-ds.xml (rule ids, titles, NIST SP 800-53)",
+            "ssg": ssg_source + ": ssg-rhel9-ds.xml (rule ids, titles, NIST SP 800-53); "
+                   "ssg-rhel8/9/10-ds.xml (in_content)",
             "complianceascode": source,
         },
         "controls": CONTROLS,
@@ -203,29 +202,32 @@ def generate(ssg, cac, committed):
 def markdown(table):
     src = table["sources"]
     cac = src["complianceascode"]
+    b = cac["benchmarks"]
     lines = [
         "# Compliance references of the audit's controls",
         "",
         "Generated by `scripts/gen-references.py` from `modules/security_facts/references.json`: "
         "do not edit.",
         "",
-        "- SSG rules, NIST SP 800-53 (rev. 4, as SSG cites it): " + src["ssg"],
-        "- RHEL 8 STIG (%s), RHEL 9 STIG (%s), CIS RHEL 8 (%s), CIS RHEL 9 (%s): ComplianceAsCode "
-        "content %s (%s)"
-        % (cac["benchmarks"]["stig_rhel8"], cac["benchmarks"]["stig_rhel9"], cac["benchmarks"]["cis_rhel8"],
-           cac["benchmarks"]["cis_rhel9"], cac["commit"][:12], cac["date"]),
+        "- SSG rules, NIST SP 800-53 (rev. 4, as SSG cites it), which SSG content has the rule: " + src["ssg"],
+        "- " + ", ".join("%s RHEL %s (%s)" % (k.split("_")[0].upper(), k.split("rhel")[1], b[k]) for k in CAC_KEYS)
+        + ": ComplianceAsCode content %s (%s)" % (cac["commit"][:12], cac["date"]),
+        "- A rule SSG %s's RHEL 10 content lacks (column *RHEL 10 content*: no) is not evaluated by "
+        "OpenSCAP with that content (molecule/openscap says so); its RHEL 10 STIG or CIS entry comes "
+        "from ComplianceAsCode's newer control files." % SSG_VERSION,
         "",
-        "| control | SSG rule | RHEL 8 STIG | RHEL 9 STIG | CIS RHEL 8 | CIS RHEL 9 | NIST 800-53 |",
-        "|---|---|---|---|---|---|---|",
+        "| control | SSG rule | RHEL 10 content | " + " | ".join(
+            "%s RHEL %s" % (k.split("_")[0].upper(), k.split("rhel")[1]) for k in CAC_KEYS) + " | NIST 800-53 |",
+        "|---|---|---|" + "---|" * len(CAC_KEYS) + "---|",
     ]
     for control, rules in table["controls"].items():
         if not rules:
-            lines.append("| `%s` | (none) | | | | | |" % control)
+            lines.append("| `%s` | (none) | |" % control + " |" * len(CAC_KEYS) + " |")
         for r in rules:
             ref = table["rules"][r]
-            lines.append("| `%s` | `%s` | %s | %s | %s | %s | %s |" % (
-                control, r, *(", ".join(ref[k]) for k in
-                              ("stig_rhel8", "stig_rhel9", "cis_rhel8", "cis_rhel9", "nist_800_53"))))
+            lines.append("| `%s` | `%s` | %s | %s |" % (
+                control, r, "yes" if "rhel10" in ref["in_content"] else "no",
+                " | ".join(", ".join(ref[k]) for k in CAC_KEYS + ("nist_800_53",))))
     return "\n".join(lines) + "\n"
 
 
@@ -235,11 +237,7 @@ def main():
     p.add_argument("--ssg")
     p.add_argument("--write", action="store_true")
     p.add_argument("--check", action="store_true")
-    p.add_argument("--ssg-dir", action="store_true")
     a = p.parse_args()
-    if a.ssg_dir:
-        print(ssg_dir(a.ssg)[0])
-        return
     if bool(a.cac) == a.check:
         p.error("give --cac GIT_DIR, or --check")
     committed = None

@@ -38,9 +38,6 @@ step "unit tests x86_64 (cargo test)" in_buildroot cargo test --workspace --excl
 step "unit tests aarch64 (cargo test under qemu-aarch64)" in_buildroot \
   cargo-zigbuild test --target "aarch64-unknown-linux-gnu.$GLIBC" --workspace --exclude hardening-rhel-tests
 step "build: release binaries ($(echo $ARCHES), glibc $GLIBC) and collection artifact" bash scripts/build.sh
-# the references table is what the SSG datastream says (the ComplianceAsCode part is checked
-# where that repository is at hand: scripts/gen-references.py --cac)
-step "compliance references as derived from SSG's RHEL 9 datastream" python3 scripts/gen-references.py --check
 # the action plugins' binary cache: its remote script run with /bin/sh against temporary homes
 # (symbolic links, foreign homes, writable directories refused before anything is created)
 step "action plugins: the binary cache script and helpers (unittest)" \
@@ -161,6 +158,11 @@ HARDENING_TEST_IMAGE_BULLSEYE=$(bash molecule/image/build.sh bullseye | tail -n 
 HARDENING_TEST_IMAGE_TRIXIE=$(bash molecule/image/build.sh trixie | tail -n 1)
 export HARDENING_TEST_IMAGE_BULLSEYE HARDENING_TEST_IMAGE_TRIXIE
 echo "test images of the other generations: $HARDENING_TEST_IMAGE_BULLSEYE $HARDENING_TEST_IMAGE_TRIXIE"
+# the references table is what SSG 0.1.76's datastreams say (fetched with the trixie image,
+# scripts/ssg.sh; the ComplianceAsCode part is checked where that repository is at hand:
+# scripts/gen-references.py --cac)
+references() { local d; d=$(bash scripts/ssg.sh) && python3 scripts/gen-references.py --check --ssg "$d"; }
+step "compliance references as derived from SSG 0.1.76's RHEL 8, 9 and 10 datastreams" references
 step "accepted values read back by their real consumers (firewalld, fapolicyd, crypto-policies reader)" \
   bash tests/readback/run.sh "$IMAGE"
 # The execution environment, built for real on a Debian base of our own (ee/build.sh), and harden

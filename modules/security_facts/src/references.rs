@@ -1,5 +1,5 @@
-//! The compliance references of each control: SSG rule ids, DISA STIG ids for RHEL 8 and 9, CIS
-//! RHEL 8/9 numbers, NIST SP 800-53. The table is data derived by scripts/gen-references.py from
+//! The compliance references of each control: SSG rule ids, DISA STIG ids for RHEL 8, 9 and 10,
+//! CIS RHEL 8/9/10 numbers, NIST SP 800-53. The table is data derived by scripts/gen-references.py from
 //! the compliance content itself (docs/references.md); this only looks it up.
 
 use serde_json::{Map, Value};
@@ -9,8 +9,10 @@ use std::sync::OnceLock;
 pub const KINDS: &[&str] = &[
     "stig_rhel8",
     "stig_rhel9",
+    "stig_rhel10",
     "cis_rhel8",
     "cis_rhel9",
+    "cis_rhel10",
     "nist_800_53",
 ];
 
@@ -92,6 +94,7 @@ mod tests {
         assert_eq!(r["stig_rhel9"], json!(["RHEL-09-431010"]));
         assert_eq!(r["stig_rhel8"], json!(["RHEL-08-010170"]));
         assert_eq!(r["cis_rhel9"], json!(["1.3.1.5"]));
+        assert_eq!(r["stig_rhel10"], json!(["RHEL-10-700420"]));
         // a finding below a control, and a zone's name
         assert_eq!(of("selinux.state.x")["ssg"], r["ssg"]);
         let z = of("firewalld.zones.public.runtime.services");
