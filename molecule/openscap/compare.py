@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Our audit's verdicts against OpenSCAP's, rule by rule, for each phase (before and after
-hardening): RESULTS/<phase>/<host>.json (audit.yml's host report),
-RESULTS/<phase>/xccdf-results-<host>.xml and oval-results-<host>.xml (oscap's).
+hardening): RESULTS/<phase>/<host>.json (audit.yml's host report), and oscap's results of the
+content (below).
 
 Ours, for an SSG rule: the controls our audit checked that map to it (references.json), fail
 when one fails, else pending when one waits for a reboot, else pass. Theirs: oscap's result.
@@ -18,12 +18,12 @@ baseline does not ask for FIPS, for instance, where SSG's STIG values do).
 
 Fails on a disagreement DISAGREEMENTS does not list (for the content, profile, phase, both
 verdicts and the evidence exactly), on a listed one that did not occur, and on a listed one the
-README does not show (a row starting "| `<rule>` | <profile> |", for content other than the
-default "| `<rule>` | <profile> (<content>) |").
+README does not show (a row starting "| `<rule>` | <profile> (<content>, ...) |" naming it).
 
-CONTENT: the label of the SSG content evaluated (rhel9-0.1.65, the default of a DISAGREEMENTS
-entry without `content`; rhel10-0.1.76); DATASTREAM: its file - a mapped rule the content does
-not have is not compared, and said.
+CONTENT: the label of the SSG content evaluated (rhel8-0.1.76, rhel9-0.1.76, rhel10-0.1.76; every
+DISAGREEMENTS entry lists the labels it holds for in `content`); DATASTREAM: its file - a mapped rule the content does
+not have is not compared, and said. The results read are RESULTS/<phase>/xccdf-results-<host>-
+<content>.xml and oval-results-<host>-<content>.xml.
 
     compare.py RESULTS HOST PROFILE REFERENCES_JSON DISAGREEMENTS_YML README CONTENT DATASTREAM
 """
@@ -84,7 +84,15 @@ def false_tests(path):
     return {i: sorted(set(walk(d, {i}))) for i, d in defs.items()}
 
 
-DEFAULT_CONTENT = "rhel9-0.1.65"
+def in_readme(text, rule, profile, content):
+    """A README row "| `<rule>` | <profile> (<content>, <content> ...) |" naming this content."""
+    head = "| `%s` | %s (" % (rule, profile)
+    for line in text.splitlines():
+        if line.startswith(head):
+            labels = line[len(head):].split(")", 1)[0].split(", ")
+            if content in labels:
+                return True
+    return False
 
 
 def main(results, host, profile, references, disagreements, readme, content, datastream):
@@ -97,8 +105,10 @@ def main(results, host, profile, references, disagreements, readme, content, dat
     with open(datastream) as f:
         ds_text = f.read()
     not_asked = documented.get("not_asked", {}).get(profile, {})
-    documented = [d for d in documented["disagreements"] if d.get("content", DEFAULT_CONTENT) == content]
-    row = ("| `%s` | %s |" if content == DEFAULT_CONTENT else "| `%%s` | %%s (%s) |" % content)
+    bad = [d["rule"] for d in documented["disagreements"] if "content" not in d]
+    if bad:
+        sys.exit("%s: entries without content: %s" % (disagreements, ", ".join(bad)))
+    documented = [d for d in documented["disagreements"] if content in d["content"]]
     rules = sorted({r for rs in table["controls"].values() for r in rs})
     seen, problems, lines = set(), [], []
     lines.append("content: %s (%s)" % (content, os.path.basename(datastream)))
@@ -107,8 +117,8 @@ def main(results, host, profile, references, disagreements, readme, content, dat
     for phase in ("before", "after"):
         with open(os.path.join(results, phase, host + ".json")) as f:
             mine = ours(json.load(f), table)
-        oscap = theirs(os.path.join(results, phase, "xccdf-results-%s.xml" % host))
-        tests = false_tests(os.path.join(results, phase, "oval-results-%s.xml" % host))
+        oscap = theirs(os.path.join(results, phase, "xccdf-results-%s-%s.xml" % (host, content)))
+        tests = false_tests(os.path.join(results, phase, "oval-results-%s-%s.xml" % (host, content)))
         for r in rules:
             them = oscap.get(r, "not evaluated")
             evidence = tests.get("oval:ssg-%s:def:1" % r, [])
@@ -134,7 +144,7 @@ def main(results, host, profile, references, disagreements, readme, content, dat
                 if entry:
                     seen.add((r, profile, phase))
                     verdict = "documented"
-                    if row % (r, profile) not in readme_text:
+                    if not in_readme(readme_text, r, profile, content):
                         problems.append("%s (%s): documented in %s but not in the README"
                                         % (r, profile, disagreements))
                 else:
