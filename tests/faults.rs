@@ -370,14 +370,20 @@ fn placed_run(
     k: usize,
     clean: &Log,
 ) -> Result<(tempfile::TempDir, String, usize), String> {
-    const TRIES: usize = 8;
+    const TRIES: usize = 12;
     let mut tried = Vec::new();
+    // positions aimed at so far: aiming at one again repeats a miss (two runs whose child output
+    // came in different pieces can send the aim back and forth), so the next untried one is taken
+    let mut aimed = std::collections::BTreeSet::new();
     let mut when = clean.abs[sc][k - 1];
     // the nearest own call hit so far (under qemu-user the pieces of a child's output vary so
     // much that the call meant may not be hit in TRIES runs): taken as the placement then, and
     // counted as such by the caller
     let mut near: Option<(usize, tempfile::TempDir, String)> = None;
     for attempt in 0..TRIES {
+        while !aimed.insert(when) {
+            when += 1;
+        }
         let d = fresh(t);
         let trace = if sc == "openat" {
             sc.to_string()
