@@ -101,7 +101,7 @@ refs = {c["control"]: c["references"] for r in hosts.values() for c in r["contro
 rows = {r[0][0]: r[2][0] for r in dom.tables["references"] if r}
 assert set(rows) == controls, set(rows) ^ controls
 for c, r in refs.items():
-    for v in r["ssg"] + r["stig_rhel9"] + r["cis_rhel9"]:
+    for v in r["ssg"] + r["stig_rhel9"] + r["stig_rhel10"] + r["cis_rhel9"] + r["cis_rhel10"]:
         assert v in rows[c], (c, v, rows[c])
     assert r["ssg"] or rows[c] == "no SSG rule", (c, rows[c])
 findings = [f for r in hosts.values() for f in r["findings"]]
