@@ -22,8 +22,9 @@ step() { # step NAME COMMAND... : run, count, keep going
     passed=$((passed + 1)); echo "-- ok: $name ($(( $(date +%s) - t0 )) s)"
   else
     failed=$((failed + 1)); failures+=("$name"); echo "-- FAILED: $name ($(( $(date +%s) - t0 )) s)"
-    details+=("$name:" "$(grep -E -e '^test .* FAILED$' -e 'panicked at' -e '^(fatal|failed): \[' \
-      -e '^ERROR' -e '^error(\[|:)' "$out" | head -12 | cut -c1-300)")
+    # (no match is no detail: grep's status must not end the run under set -e)
+    details+=("$name:" "$( { grep -E -e '^test .* FAILED$' -e 'panicked at' -e '^(fatal|failed): \[' \
+      -e '^ERROR' -e '^error(\[|:)' -e '^[A-Za-z]*Error: ' -e '^PROBLEM' "$out" || true; } | head -12 | cut -c1-300)")
   fi
   rm -f "$out"
 }
