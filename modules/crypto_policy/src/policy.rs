@@ -92,6 +92,18 @@ pub fn read_config(text: &str) -> Option<String> {
     })
 }
 
+/// Test support: the definition texts (.pol, then each .pmod) of a policy string in a fixture
+/// directory laid out as /usr/share/crypto-policies/policies.
+#[cfg(test)]
+pub fn fixture_texts(dir: &str, policy: &str) -> Vec<String> {
+    let spec = PolicySpec::parse(policy).unwrap();
+    let mut texts = vec![std::fs::read_to_string(format!("{dir}/{}.pol", spec.base)).unwrap()];
+    for s in &spec.subs {
+        texts.push(std::fs::read_to_string(format!("{dir}/modules/{s}.pmod")).unwrap());
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

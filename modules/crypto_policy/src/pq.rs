@@ -133,7 +133,6 @@ impl PostQuantum {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::PolicySpec;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
 
@@ -143,11 +142,7 @@ mod tests {
         } else {
             format!("{FIXTURES}/crypto-policies-history/{set}/policies")
         };
-        let spec = PolicySpec::parse(policy).unwrap();
-        let mut texts = vec![std::fs::read_to_string(format!("{dir}/{}.pol", spec.base)).unwrap()];
-        for s in &spec.subs {
-            texts.push(std::fs::read_to_string(format!("{dir}/modules/{s}.pmod")).unwrap());
-        }
+        let texts = crate::policy::fixture_texts(&dir, policy);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         PostQuantum::evaluate(&refs)
     }

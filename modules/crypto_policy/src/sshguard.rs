@@ -719,11 +719,7 @@ mod tests {
     }
 
     fn eval_in(dir: &str, policy: &str) -> SshServer {
-        let spec = PolicySpec::parse(policy).unwrap();
-        let mut texts = vec![std::fs::read_to_string(format!("{dir}/{}.pol", spec.base)).unwrap()];
-        for s in &spec.subs {
-            texts.push(std::fs::read_to_string(format!("{dir}/modules/{s}.pmod")).unwrap());
-        }
+        let texts = crate::policy::fixture_texts(dir, policy);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         SshServer::evaluate(&refs)
     }
