@@ -253,6 +253,9 @@ struct Log {
     abs: BTreeMap<&'static str, Vec<usize>>,
     /// the syscall a fault or a kill hit: (name, own number), 0 when it was not an own call
     hit: Option<(&'static str, usize)>,
+    /// per syscall, each call's line (shortened), for saying what stood where when a fault
+    /// could not be placed
+    lines: BTreeMap<&'static str, Vec<String>>,
 }
 
 fn parse_log(text: &str, args: &Path) -> Log {
@@ -265,6 +268,7 @@ fn parse_log(text: &str, args: &Path) -> Log {
     let mut started = false;
     let mut last: Option<(&'static str, usize)> = None;
     let mut hit = None;
+    let mut lines: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     let args_open = format!("\"{}\"", args.display());
     for l in text.lines() {
         if l.starts_with("+++ killed by SIGKILL") {
@@ -276,6 +280,10 @@ fn parse_log(text: &str, args: &Path) -> Log {
         };
         *seen.entry(sc).or_default() += 1;
         let n = seen[sc];
+        lines
+            .entry(sc)
+            .or_default()
+            .push(l.chars().take(90).collect());
         if !started && *sc == "openat" && l.contains(&args_open) {
             started = true;
             before = seen.iter().map(|(k, v)| (*k, *v)).collect();
@@ -303,10 +311,13 @@ fn parse_log(text: &str, args: &Path) -> Log {
         own,
         abs,
         hit,
+        lines,
     }
 }
 
 /// strace -y, the syscalls given traced, the module run on `root`; its parsed log and output.
+/// Run without address-space randomization (`setarch -R`): under qemu-user the number of calls
+/// before the module's own code then does not vary (see `placed_run`).
 fn traced(
     module: &str,
     root: &Path,
@@ -315,8 +326,10 @@ fn traced(
     inject: Option<String>,
 ) -> (Log, std::process::Output) {
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut cmd = Command::new("/usr/bin/strace");
-    cmd.arg("-y")
+    let mut cmd = Command::new("/usr/bin/setarch");
+    cmd.arg("-R")
+        .arg("/usr/bin/strace")
+        .arg("-y")
         .arg("-o")
         .arg(log.path())
         .arg("-e")
@@ -353,10 +366,11 @@ fn occurrences(module: &str, root: &Path, args: &Path) -> Log {
 const NEAR: usize = usize::MAX;
 
 /// Run the module under strace with a fault or a kill (`what`: `error=EIO`, `signal=KILL`) at
-/// its own call `k` of `sc` (see `Log`). strace counts calls from the process start, and neither
-/// the start-up before the arguments file (under qemu-user, the emulated /proc/self/maps that
-/// glibc reads for the main thread's stack comes in as many pieces as there are mappings) nor
-/// the reads of a child's output have the same number of calls in every run; so the first run
+/// its own call `k` of `sc` (see `Log`). strace counts calls from the process start. The start-up
+/// before the arguments file is made the same in every run by `traced` (under qemu-user the
+/// emulated /proc/self/maps that glibc reads for the main thread's stack is written line by line,
+/// as many writes as there are mappings, which address-space randomization merges or not); the
+/// reads of a child's output still differ from run to run; so the first run
 /// aims where the clean run had the call, each run's log says which call was really hit and where
 /// the one meant stood, and the run is repeated, aimed there, until it hit the call meant.
 /// Returns the sandbox, stdout, and the number of extra runs it took (`NEAR`: the call meant
@@ -380,6 +394,7 @@ fn placed_run(
     // much that the call meant may not be hit in TRIES runs): taken as the placement then, and
     // counted as such by the caller
     let mut near: Option<(usize, tempfile::TempDir, String)> = None;
+    let mut last_lines = Vec::new();
     for attempt in 0..TRIES {
         while !aimed.insert(when) {
             when += 1;
@@ -405,6 +420,13 @@ fn placed_run(
             ));
         }
         tried.push(format!("{when}: hit {:?}", l.hit));
+        // the calls of that syscall around the aim, numbered as strace counts them
+        last_lines = l.lines.get(sc).map_or_else(Vec::new, |v| {
+            let at = when.min(v.len());
+            (at.saturating_sub(6).max(1)..=at + 2)
+                .filter_map(|i| v.get(i - 1).map(|t| format!("  {i}: {t}")))
+                .collect()
+        });
         if let Some((hsc, h)) = l.hit {
             let dist = h.abs_diff(k);
             if hsc == sc && h != 0 && dist <= 2 && near.as_ref().is_none_or(|(nd, ..)| dist < *nd) {
@@ -423,8 +445,10 @@ fn placed_run(
         return Ok((d, stdout, NEAR));
     }
     Err(format!(
-        "{module}: {what} at {sc} #{k} could not be placed in {TRIES} runs ({})",
-        tried.join(", ")
+        "{module}: {what} at {sc} #{k} could not be placed in {TRIES} runs ({}); the last run's \
+         {sc} calls around its aim:\n{}",
+        tried.join(", "),
+        last_lines.join("\n")
     ))
 }
 
@@ -434,10 +458,46 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         Path::new("/usr/bin/strace").exists(),
         "strace is needed: scripts/setup.sh installs it"
     );
+    let norandom = Command::new("/usr/bin/setarch")
+        .args(["-R", "/bin/true"])
+        .output()
+        .expect("setarch (util-linux)");
+    assert!(
+        norandom.status.success(),
+        "setarch -R (runs without address-space randomization, so that every run's start-up has \
+         the same calls) failed: {} - in a container, seccomp must allow personality() \
+         (podman run --security-opt seccomp=unconfined, as scripts/test.sh runs it)",
+        String::from_utf8_lossy(&norandom.stderr).trim()
+    );
     let mut report = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let (mut total_inj, mut total_kill, mut reruns, mut near) = (0, 0, 0, 0);
+    // HARDENING_FAULTS_EVERY=N: every Nth fault or kill of each scenario, from the first (the
+    // aarch64 run under qemu-user, where each run costs four times as much; the x86_64 run takes
+    // every one); HARDENING_FAULTS_MODULES=a,b: only those modules' scenarios (by hand)
+    let every: usize = std::env::var("HARDENING_FAULTS_EVERY")
+        .ok()
+        .map(|v| v.parse().expect("HARDENING_FAULTS_EVERY: a number"))
+        .unwrap_or(1)
+        .max(1);
+    let only = std::env::var("HARDENING_FAULTS_MODULES").ok();
+    // a case is taken when (its call's number + the errno's index) is a multiple of N: every
+    // errno still comes, at one call in N (a kill: the call's number alone)
+    let (mut skipped, mut calls) = (0usize, 0usize);
+    let take = |calls: usize, offset: usize, skipped: &mut usize| {
+        let t = (calls + offset) % every == 0;
+        if !t {
+            *skipped += 1;
+        }
+        t
+    };
     for s in scenarios() {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|m| m == s.module))
+        {
+            continue;
+        }
         let t = template(&s);
         let old = tree(t.root());
         let af = args_file(&s.args);
@@ -473,7 +533,11 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         let (mut inj, mut kills) = (0, 0);
         for sc in SYSCALLS {
             for &rel in &n.own[sc] {
-                for errno in ERRNOS {
+                calls += 1;
+                for (i, errno) in ERRNOS.iter().enumerate() {
+                    if !take(calls, i, &mut skipped) {
+                        continue;
+                    }
                     let what = format!("{errno} at {sc} #{rel}");
                     let placed = placed_run(
                         s.module,
@@ -545,6 +609,10 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         }
         for sc in KILL_AT {
             for &rel in &n.own[sc] {
+                calls += 1;
+                if !take(calls, 0, &mut skipped) {
+                    continue;
+                }
                 let what = format!("SIGKILL at {sc} #{rel}");
                 let placed = placed_run(s.module, &t, af.path(), sc, "signal=KILL", rel, &n);
                 let d = match placed {
@@ -604,6 +672,12 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         total_kill += kills;
     }
     println!("fault injection:\n{}", report.join("\n"));
+    if every > 1 {
+        println!(
+            "one case in {every} taken (HARDENING_FAULTS_EVERY={every}): {skipped} faults and \
+             kills left out"
+        );
+    }
     println!(
         "{total_inj} injected faults, {total_kill} kills ({reruns} runs repeated because the \
          call meant stood elsewhere than in the clean run: start-up, reads of a child's output; \
