@@ -53,7 +53,7 @@ for a in $ARCHES; do
     fi
     install -m 0755 "$bin" "$BIN_ROOT/$a/$m"
     if [ "$m" = hardening-rhel ]; then
-      install -m 0755 "$bin" "$cli/$m"   # files/: not a module (README "Images")
+      install -m 0755 "$bin" "$cli/$m"   # files/: not a module (docs/images.md)
     else
       install -m 0755 "$bin" "$dir/$m"
     fi

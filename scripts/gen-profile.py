@@ -10,8 +10,7 @@ evaluates them (its templating engine, the venv's ansible-core): each hardening.
     gen-profile.py --check               fail when collection/files/profiles/ differs from this
     gen-profile.py --write               write collection/files/profiles/
 
-The profile is for a target that is not a running system (hardening_offline: true, README
-"Images"): a task that needs Ansible there (a Python module whose `when` holds) is an error, and a
+The profile is for a target that is not a running system (hardening_offline: true, docs/images.md): a task that needs Ansible there (a Python module whose `when` holds) is an error, and a
 skipped task's registered result is what Ansible registers for a skipped task.
 """
 

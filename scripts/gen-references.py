@@ -3,7 +3,7 @@
 references.json, and its table docs/references.md) from the compliance content itself:
 
 - the SSG rules each control corresponds to: CONTROLS below, the one part written by hand (what
-  our control checks and what the SSG rule checks; README "Compliance references");
+  our control checks and what the SSG rule checks; docs/profiles.md "Compliance references");
 - SSG rule ids, titles and NIST SP 800-53 controls: the RHEL 9 SCAP datastream of SSG 0.1.76
   (Debian trixie's `ssg-nondebian`, the content OpenSCAP evaluates in molecule/openscap), and
   which of the RHEL 8, 9 and 10 datastreams of that release have each rule (RHEL 10's lacks

@@ -165,7 +165,7 @@ step "docs site (antsibull-docs + Sphinx), checked in headless Chromium" docsite
 IMAGE=$(timed bash molecule/image/build.sh | tail -n 1)
 export HARDENING_TEST_IMAGE=$IMAGE
 echo "test image: $IMAGE"
-# the other firewalld / fapolicyd generations (README "Verified where"): the daemon-facing
+# the other firewalld / fapolicyd generations (docs/verification.md "Verified where"): the daemon-facing
 # scenarios run a container of each beside the bookworm one
 HARDENING_TEST_IMAGE_BULLSEYE=$(timed bash molecule/image/build.sh bullseye | tail -n 1)
 HARDENING_TEST_IMAGE_TRIXIE=$(timed bash molecule/image/build.sh trixie | tail -n 1)

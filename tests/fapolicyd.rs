@@ -717,7 +717,7 @@ fn lockout_enforcing_on_an_empty_trust_database_is_refused() {
 
 /// Run from the collection's binary cache (the action plugins' path), the module is judged as the
 /// cached file: refused while untrusted, passed once the trust database lists it - no directory
-/// allowed for it (README "Binary cache").
+/// allowed for it (docs/design.md "Binary cache").
 #[test]
 fn lockout_the_cached_binary_is_judged_by_its_trust() {
     let cached = "/root/.ansible/hardening-rhel/fapolicyd_rules.0123abcd";

@@ -15,6 +15,12 @@ antsibull-docs --config-file "$HERE/antsibull-docs.cfg" collection --cleanup eve
 # none; the site has no such page
 rm -f "$OUT/rst/collections/environment_variables.rst"
 cp "$HERE/index.rst" "$OUT/rst/index.rst"
+# the topic pages (Markdown, myst-parser) and the pictures they show; index.rst lists every page
+mkdir -p "$OUT/rst/docs"
+cp "$HERE"/../*.md "$HERE"/../*.png "$OUT/rst/docs/"
+for f in "$HERE"/../*.md; do
+  grep -q "^   docs/$(basename "$f" .md)$" "$HERE/index.rst" || { echo "index.rst does not list docs/$(basename "$f")" >&2; exit 1; }
+done
 # references into the Ansible documentation (docs.ansible.com resolves them with intersphinx,
 # which fetches): one page that names each as such. A reference to a page of this collection that
 # does not exist is not stubbed - the build fails on it.
@@ -23,7 +29,7 @@ import os, re, sys
 root = sys.argv[1]
 refs, labels = set(), set()
 for d, _, files in os.walk(root):
-    for f in files:
+    for f in (f for f in files if f.endswith(".rst")):
         text = open(os.path.join(d, f), encoding="utf-8").read()
         for m in re.finditer(r":ref:`(?:[^`<]*<([^>`]+)>|([^`<]+))`", text):
             refs.add((m.group(1) or m.group(2)).strip())

@@ -9,7 +9,12 @@ copyright = 'hardening.rhel developers'
 title = 'hardening.rhel documentation'
 html_short_title = 'hardening.rhel'
 
-extensions = ['sphinx.ext.autodoc', 'sphinx_antsibull_ext']
+extensions = ['sphinx.ext.autodoc', 'sphinx_antsibull_ext', 'myst_parser']
+
+# the topic pages (docs/*.md, copied to docs/ by build.sh): Markdown, links between them by file
+# name, to a section by its heading's anchor
+source_suffix = {'.rst': 'restructuredtext', '.md': 'markdown'}
+myst_heading_anchors = 3
 
 pygments_style = 'ansible'
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Against SSG's own playbook (README "Against SSG's own playbook"): the anchor image (Containerfile:
+# Against SSG's own playbook (docs/verification.md "Against SSG's own playbook"): the anchor image (Containerfile:
 # the test image plus the stand-ins SSG's playbook needs on Debian, cached by what it is made of),
 # SSG 0.1.76's rhel9-playbook-stig.yml and its RHEL 9 content made evaluable here (scripts/ssg.sh,
 # molecule/openscap/standin-content.py), then the scenario.

@@ -10,10 +10,10 @@ value the tailoring also sets for Debian's SELinux policy name (`default`, RHEL'
 
 Fails (PROBLEM lines, exit 1) when anything differs from EXPECTED (expected.yml): the tasks each
 side's check mode, first and second run report changed or failed, and each rule's verdict on
-each end state; and when the README lacks the table this prints ("| `<rule>` | <SSG's> |
+each end state; and when docs/verification.md lacks the table this prints ("| `<rule>` | <SSG's> |
 <ours> |" rows). Times are printed, never asserted.
 
-    runs.py CONTENT EXPECTED_YML README
+    runs.py CONTENT EXPECTED_YML VERIFICATION_MD
 """
 import json
 import os
@@ -147,7 +147,7 @@ def main(content, expected_path, readme):
         if want != have:
             problems.append("%s: OpenSCAP says %s, expected.yml %s" % (rule, have, want))
         if row not in readme_text:
-            problems.append("the README lacks the row %s" % row)
+            problems.append("docs/verification.md lacks the row %s" % row)
     print("\n".join(lines))
     print(json.dumps(got, indent=1))
     for p in problems:

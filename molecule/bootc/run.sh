@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The image-mode proof (README "Images"): two images `podman build`-hardened at build time from the
+# The image-mode proof (docs/images.md): two images `podman build`-hardened at build time from the
 # test image standing in for a bootc base - one with hardening-rhel and a profile (Containerfile, no
 # Ansible in the image), one with the shipped playbook through `ansible-playbook -c local`
 # (Containerfile.ansible). Their files are checked (image-files.sh, check-files.py) and must be the

@@ -18,14 +18,14 @@ baseline does not ask for FIPS, for instance, where SSG's STIG values do).
 
 Fails on a disagreement DISAGREEMENTS does not list (for the content, profile, phase, both
 verdicts and the evidence exactly), on a listed one that did not occur, and on a listed one the
-README does not show (a row starting "| `<rule>` | <profile> (<content>, ...) |" naming it).
+docs/verification.md does not show (a row starting "| `<rule>` | <profile> (<content>, ...) |" naming it).
 
 CONTENT: the label of the SSG content evaluated (rhel8-0.1.76, rhel9-0.1.76, rhel10-0.1.76; every
 DISAGREEMENTS entry lists the labels it holds for in `content`); DATASTREAM: its file - a mapped rule the content does
 not have is not compared, and said. The results read are RESULTS/<phase>/xccdf-results-<host>-
 <content>.xml and oval-results-<host>-<content>.xml.
 
-    compare.py RESULTS HOST PROFILE REFERENCES_JSON DISAGREEMENTS_YML README CONTENT DATASTREAM
+    compare.py RESULTS HOST PROFILE REFERENCES_JSON DISAGREEMENTS_YML VERIFICATION_MD CONTENT DATASTREAM
 """
 import json
 import os
@@ -85,7 +85,7 @@ def false_tests(path):
 
 
 def in_readme(text, rule, profile, content):
-    """A README row "| `<rule>` | <profile> (<content>, <content> ...) |" naming this content."""
+    """A row of docs/verification.md "| `<rule>` | <profile> (<content>, <content> ...) |" naming this content."""
     head = "| `%s` | %s (" % (rule, profile)
     for line in text.splitlines():
         if line.startswith(head):
@@ -145,7 +145,7 @@ def main(results, host, profile, references, disagreements, readme, content, dat
                     seen.add((r, profile, phase))
                     verdict = "documented"
                     if not in_readme(readme_text, r, profile, content):
-                        problems.append("%s (%s): documented in %s but not in the README"
+                        problems.append("%s (%s): documented in %s but not in docs/verification.md"
                                         % (r, profile, disagreements))
                 else:
                     verdict = "DISAGREE"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Agreement with an independent auditor (README "Agreement with OpenSCAP"): OpenSCAP with SSG
+# Agreement with an independent auditor (docs/verification.md "Agreement with OpenSCAP"): OpenSCAP with SSG
 # 0.1.76's RHEL 8, 9 and 10 datastreams (Debian trixie's ssg-nondebian) evaluates the SSG rules our
 # controls map to on the same container as our audit, before and after hardening with the stig profile, and the verdicts
 # are compared rule by rule (compare.py): every disagreement must be one documented in
-# disagreements.yml (each also in the README), and every documented one must still occur.
+# disagreements.yml (each also in docs/verification.md), and every documented one must still occur.
 # Needs: HARDENING_TEST_IMAGE, HARDENING_COLLECTIONS_PATH (the installed artifact; scripts/test.sh).
 # Usage: molecule/openscap/run.sh [molecule test options]
 source "$(dirname "$0")/../../scripts/env.sh"

@@ -2,7 +2,7 @@
 //! socket, method calls with typed arguments, replies decoded by their signature.
 //!
 //! Written here rather than taken from zbus because of size: a binary making one zbus call
-//! measured 1,257,600 bytes against 352,816 for the same profile without it (see README), and
+//! measured 1,257,600 bytes against 352,816 for the same profile without it (see docs/performance.md, "Binary sizes"), and
 //! every task uploads the module again. Only what the modules need: method calls and their
 //! replies or errors (signals arriving meanwhile are skipped), no fd passing, calls flagged
 //! NO_AUTO_START so that asking never starts a daemon.

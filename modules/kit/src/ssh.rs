@@ -6,8 +6,8 @@
 //! sshd_config is read as sshd reads it for a connection that no `Match` block selects:
 //! keywords are case-insensitive, `Keyword value` or `Keyword=value`, the first value obtained
 //! wins (Port and HostKey accumulate), `Include` is expanded in place (relative to /etc/ssh,
-//! glob patterns sorted). What a `Match` block sets is not evaluated (see the README's "Lockout
-//! guards" section).
+//! glob patterns sorted). What a `Match` block sets is not evaluated (see
+//! docs/lockout-guards.md).
 //!
 //! Base64 is decoded here (30 lines) rather than with a crate: the decoder is the whole need.
 

@@ -7,7 +7,7 @@
 //! sshd_config (what the next start binds). The labelled ports: the base policy's `tcp 22`, and
 //! the local customisations of the policy store (`semanage port -a`), `ports.local` of
 //! /var/lib/selinux/<type>/active (RHEL 8-10) or /etc/selinux/<type>/active. Labels that a custom
-//! policy module adds are not read (see the README's "Lockout guards").
+//! policy module adds are not read (see docs/lockout-guards.md).
 
 use crate::{Current, Mode, Plan, Runtime};
 use kit::lockout::{self, Risk};
