@@ -2,7 +2,12 @@
 # All tests: formatting and lints, unit tests, integration tests of the shipped (release)
 # binaries against sandbox roots, the collection build, ansible-lint, and every Molecule
 # scenario in a podman container against the built collection artifact.
-# Usage: scripts/test.sh [scenario ...]   (default: every molecule/<scenario>/molecule.yml)
+# Usage: scripts/test.sh              every step in order (what .ci/run runs)
+#        scripts/test.sh --list       the steps: id and what each checks
+#        scripts/test.sh STEP...      those steps only (ids from --list; a Molecule scenario also
+#                                     by its own name), after what they need: the artifact (built
+#                                     when dist/ has none, else the one there), installed; the
+#                                     test images, the Python-free image, the guest image
 source "$(dirname "$0")/env.sh"
 cd "$REPO"
 start=$(date +%s)
@@ -38,23 +43,65 @@ timed() {
   return $rc
 }
 
-log "setup"
-timed bash scripts/setup.sh
-timed bash scripts/buildroot.sh >/dev/null
+# timed CMD...: CMD, and how long it took (the preparations between the steps: setup, the
+# build root, the test images, the guest image - a cold machine spends its time there)
+timed() {
+  local t0 rc=0; t0=$(date +%s)
+  "$@" || rc=$?
+  echo "-- took $(( $(date +%s) - t0 )) s: $*" >&2
+  return $rc
+}
 
-# Rust runs in the release build root (Debian trixie's toolchain; the host needs none)
-step "cargo fmt --check" in_buildroot cargo fmt --all --check
-step "cargo clippy -D warnings" in_buildroot cargo clippy --workspace --all-targets --quiet -- -D warnings
-step "unit tests x86_64 (cargo test)" in_buildroot cargo test --workspace --exclude hardening-rhel-tests
-step "unit tests aarch64 (cargo test under qemu-aarch64)" in_buildroot \
-  cargo-zigbuild test --target "aarch64-unknown-linux-gnu.$GLIBC" --workspace --exclude hardening-rhel-tests
-step "build: release binaries ($(echo $ARCHES), glibc $GLIBC) and collection artifact" bash scripts/build.sh
-# the action plugins' binary cache: its remote script run with /bin/sh against temporary homes
-# (symbolic links, foreign homes, writable directories refused before anything is created)
-step "action plugins: the binary cache script and helpers (unittest)" \
-  "$VENV/bin/python3" -m unittest discover -s tests/plugins -v
-# every test the lockout documentation's access-path table names exists
-step "lockout documentation: every test its table names exists" python3 scripts/check-lockout-table.py
+version=$(sed -n 's/^version: *//p' collection/galaxy.yml)
+ARTIFACT=$DIST/hardening-rhel-$version.tar.gz
+
+# What steps need, made once, when the first step that needs it runs.
+# need_build: the release binaries and the artifact - the build step's, or dist/'s when a step
+# runs alone (said so; run the build step to rebuild)
+need_build() {
+  [ -z "${HAVE_BUILD:-}" ] || return 0
+  if [ ! -f "$ARTIFACT" ]; then timed bash scripts/build.sh || return 1
+  elif [ -z "${BUILT:-}" ]; then echo "using the existing build: $ARTIFACT (the step 'build' rebuilds it)"; fi
+  HAVE_BUILD=1
+}
+# need_coll: the artifact installed into a private collections path: Molecule, ansible-lint and
+# the rest use exactly what a user would install, never the source tree
+need_coll() {
+  [ -z "${COLL:-}" ] || return 0
+  need_build || return 1
+  COLL=$(mktemp -d /var/tmp/hardening-collections.XXXXXX)
+  trap 'rm -rf "$COLL"' EXIT
+  export HARDENING_COLLECTIONS_PATH=$COLL ANSIBLE_COLLECTIONS_PATH=$COLL
+  ansible-galaxy collection install --offline -p "$COLL" "$ARTIFACT"
+}
+# need_images: the test image (bookworm) and those of the other firewalld / fapolicyd generations
+# (docs/verification.md "Verified where"): the daemon-facing scenarios run a container of each
+need_images() {
+  [ -z "${IMAGE:-}" ] || return 0
+  IMAGE=$(timed bash molecule/image/build.sh | tail -n 1) || return 1
+  export HARDENING_TEST_IMAGE=$IMAGE
+  echo "test image: $IMAGE"
+  HARDENING_TEST_IMAGE_BULLSEYE=$(timed bash molecule/image/build.sh bullseye | tail -n 1) || return 1
+  HARDENING_TEST_IMAGE_TRIXIE=$(timed bash molecule/image/build.sh trixie | tail -n 1) || return 1
+  export HARDENING_TEST_IMAGE_BULLSEYE HARDENING_TEST_IMAGE_TRIXIE
+  echo "test images of the other generations: $HARDENING_TEST_IMAGE_BULLSEYE $HARDENING_TEST_IMAGE_TRIXIE"
+}
+need_nopython() { # the Python-free test image (scenario baseline)
+  [ -z "${HARDENING_TEST_IMAGE_NOPYTHON:-}" ] || return 0
+  need_images || return 1
+  HARDENING_TEST_IMAGE_NOPYTHON=$(timed bash molecule/image/build-nopython.sh "$IMAGE" | tail -n 1) || return 1
+  export HARDENING_TEST_IMAGE_NOPYTHON
+  echo "Python-free test image: $HARDENING_TEST_IMAGE_NOPYTHON"
+}
+# need_vm: the real-kernel target (scenario realkernel), a Debian guest disk image for QEMU, built
+# once and cached by recipe; each run boots a throwaway overlay of it
+need_vm() {
+  [ -z "${HARDENING_VM_DIR:-}" ] || return 0
+  HARDENING_VM_DIR=$(timed bash molecule/image/vm-build.sh | tail -n 1) || return 1
+  export HARDENING_VM_DIR
+  echo "guest image: $HARDENING_VM_DIR"
+}
+
 # includes the generated bad-input suite, fault injection (strace) and the fuzz corpus replay
 # as root with CAP_SYS_ADMIN like on a host (the selinux module labels /.autorelabel only with it;
 # the sandbox roots are temp dirs of the build root container, never the host's /etc)
@@ -70,15 +117,6 @@ integration() { # integration ARCH
   in_buildroot ${wrap[@]+"${wrap[@]}"} env HARDENING_RHEL_BIN_DIR="/src/target/bin/$1" \
     cargo test --no-fail-fast -p hardening-rhel-tests
 }
-step "integration tests x86_64: shipped binaries on sandbox roots" integration x86_64
-step "integration tests aarch64: the aarch64 binaries under qemu-aarch64" integration aarch64
-
-# The built artifact, installed into a private collections path: Molecule and ansible-lint use
-# exactly what a user would install, never the source tree.
-version=$(sed -n 's/^version: *//p' collection/galaxy.yml)
-COLL=$(mktemp -d /var/tmp/hardening-collections.XXXXXX)
-trap 'rm -rf "$COLL"' EXIT
-export HARDENING_COLLECTIONS_PATH=$COLL ANSIBLE_COLLECTIONS_PATH=$COLL
 # the changelog: fragments valid, CHANGELOG.md what they give, the version being built released
 changelog() {
   local tmp version rc=0
@@ -90,14 +128,11 @@ changelog() {
     diff collection/CHANGELOG.md "$tmp/CHANGELOG.md" | head -20; rc=1
   fi
   version=$(sed -n 's/^version: *//p' collection/galaxy.yml)
-  python3 -c 'import sys, yaml; sys.exit(sys.argv[2] not in yaml.safe_load(open(sys.argv[1]))["releases"])' \
-    collection/changelogs/changelog.yaml "$version" || { echo "no release $version in changelog.yaml"; rc=1; }
+  python3 scripts/check-changelog-release.py collection/changelogs/changelog.yaml "$version" || rc=1
   rm -rf "$tmp"
   [ $rc = 0 ] && echo "changelog: fragments valid, CHANGELOG.md generated from them, release $version"
   return $rc
 }
-step "changelog (antsibull-changelog lint, CHANGELOG.md as generated)" changelog
-step "install the artifact" ansible-galaxy collection install --offline -p "$COLL" "$DIST/hardening-rhel-$version.tar.gz"
 # ansible-test sanity on the collection as installed from the artifact (the documentation-only
 # plugins/modules/<module>.py, the binaries in files/modules/<arch>/), every test, no ignore file.
 # Its virtual environments are primed first (pip index), then the tests run with no network at all.
@@ -114,8 +149,6 @@ sanity() {
   rm -rf "$tmp"
   return $rc
 }
-step "ansible-test sanity (every test, run without network)" sanity
-step "ansible-lint (production profile)" ansible-lint --offline --profile production
 docs_render() { # every module of the artifact renders in ansible-doc, with its examples
   local m out
   for m in $(modules); do
@@ -130,26 +163,10 @@ docs_render() { # every module of the artifact renders in ansible-doc, with its 
   done
   # every default documented, nothing documented that is not a default
   local n
-  n=$(python3 - collection/roles/hardening <<'PY'
-import sys, yaml
-role = sys.argv[1]
-specs = yaml.safe_load(open(role + "/meta/argument_specs.yml"))["argument_specs"]
-defaults = set(yaml.safe_load(open(role + "/defaults/main.yml")))
-for entry, spec in specs.items():
-    if set(spec["options"]) != defaults:
-        sys.exit("entry point %s: documented but no default: %s; default but not documented: %s"
-                 % (entry, set(spec["options"]) - defaults, defaults - set(spec["options"])))
-print(len(defaults))
-PY
-) || { echo "$n"; return 1; }
+  n=$(python3 scripts/check-role-specs.py collection/roles/hardening) || { echo "$n"; return 1; }
   [ "$(grep -c '^- hardening_' <<<"$out")" -eq $((3 * n)) ] || { echo "not every variable rendered"; return 1; }
   echo "hardening.rhel.hardening (role): 3 entry points, $n variables each, rendered"
 }
-step "ansible-doc renders every module and the role of the artifact" docs_render
-# Automation Hub's importer (galaxy-importer, pinned; ansible-doc and ansible-lint as there, no
-# network): imports the artifact and lists every module, action plugin, the role and the playbooks
-step "galaxy-importer (Automation Hub's importer) accepts the artifact" bash scripts/importer.sh "$DIST/hardening-rhel-$version.tar.gz"
-
 # The docs site from the installed artifact (antsibull-docs + Sphinx, warnings are errors), built
 # and checked in headless Chromium without network: every option of every module, every variable
 # of the role, the examples.
@@ -160,57 +177,128 @@ docsite() {
   rm -rf "$out"
   return $rc
 }
-step "docs site (antsibull-docs + Sphinx), checked in headless Chromium" docsite
-
-IMAGE=$(timed bash molecule/image/build.sh | tail -n 1)
-export HARDENING_TEST_IMAGE=$IMAGE
-echo "test image: $IMAGE"
-# the other firewalld / fapolicyd generations (docs/verification.md "Verified where"): the daemon-facing
-# scenarios run a container of each beside the bookworm one
-HARDENING_TEST_IMAGE_BULLSEYE=$(timed bash molecule/image/build.sh bullseye | tail -n 1)
-HARDENING_TEST_IMAGE_TRIXIE=$(timed bash molecule/image/build.sh trixie | tail -n 1)
-export HARDENING_TEST_IMAGE_BULLSEYE HARDENING_TEST_IMAGE_TRIXIE
-echo "test images of the other generations: $HARDENING_TEST_IMAGE_BULLSEYE $HARDENING_TEST_IMAGE_TRIXIE"
 # the references table is what SSG 0.1.76's datastreams say (fetched with the trixie image,
 # scripts/ssg.sh; the ComplianceAsCode part is checked where that repository is at hand:
 # scripts/gen-references.py --cac)
 references() { local d; d=$(bash scripts/ssg.sh) && python3 scripts/gen-references.py --check --ssg "$d"; }
-step "compliance references as derived from SSG 0.1.76's RHEL 8, 9 and 10 datastreams" references
-step "accepted values read back by their real consumers (firewalld, fapolicyd, crypto-policies reader)" \
-  bash tests/readback/run.sh "$IMAGE"
-# The execution environment, built for real on a Debian base of our own (ee/build.sh), and harden
-# and audit run through it as Automation Platform runs a job (ee/run.sh: ansible-runner with
-# process isolation, SSH to a throwaway target)
-# for the floor of requires_ansible (2.16, Automation Platform 2.5's) and the newest (2.21)
-for core in 2.16.19 2.21.5; do
-  step "execution environment with ansible-core $core: built, harden and audit run through it (ansible-runner)" bash ee/run.sh "$core"
-done
-# every ansible-core minor requires_ansible accepts (2.16 - 2.21): the baseline over SSH with the
-# artifact, idempotence, check mode, audit, an ad hoc task from the binary cache, ansible-doc
-step "ansible-core 2.16 - 2.21: harden, check, again, audit over SSH (scripts/compat.sh)" bash scripts/compat.sh
-# the README's first command: audit, harden, audit a throwaway container; its fleet reports
-# checked (JUnit against the host reports, the HTML rendered in headless Chromium)
-step "demo (scripts/demo.sh): reports incl. JUnit XML and HTML in headless Chromium" bash scripts/demo.sh
-HARDENING_TEST_IMAGE_NOPYTHON=$(timed bash molecule/image/build-nopython.sh "$IMAGE" | tail -n 1)
-export HARDENING_TEST_IMAGE_NOPYTHON
-echo "Python-free test image: $HARDENING_TEST_IMAGE_NOPYTHON"
-# The real-kernel target (scenario realkernel): a Debian guest disk image for QEMU, built once
-# and cached by recipe; each run boots a throwaway overlay of it.
-HARDENING_VM_DIR=$(timed bash molecule/image/vm-build.sh | tail -n 1)
-export HARDENING_VM_DIR
-echo "guest image: $HARDENING_VM_DIR"
-
-scenarios=("$@")
-if [ ${#scenarios[@]} -eq 0 ]; then
-  for f in molecule/*/molecule.yml; do scenarios+=("$(basename "$(dirname "$f")")"); done
-fi
-for s in "${scenarios[@]}"; do
-  if [ -x "molecule/$s/run.sh" ]; then
+scenario() { # scenario NAME: a Molecule scenario against the installed artifact
+  if [ -x "molecule/$1/run.sh" ]; then
     # a scenario that needs its own surroundings (arm64: a user namespace with qemu-aarch64)
-    step "molecule scenario $s" bash "molecule/$s/run.sh"
+    bash "molecule/$1/run.sh"
   else
-    step "molecule scenario $s" molecule test -s "$s"
+    molecule test -s "$1"
   fi
+}
+
+# The steps, in order: ID|NEEDS|WHAT. NEEDS: what is made before (build, coll, images; coll
+# includes build). The commands are in run_step.
+STEPS=(
+  "fmt||cargo fmt --check"
+  "clippy||cargo clippy -D warnings"
+  "unit||unit tests x86_64 (cargo test)"
+  "unit-aarch64||unit tests aarch64 (cargo test under qemu-aarch64)"
+  "build||build: release binaries ($(echo $ARCHES), glibc $GLIBC) and collection artifact"
+  "plugins||action plugins: the binary cache script and helpers (unittest)"
+  "lockout-table||lockout documentation: every test its table names exists"
+  "integration|build|integration tests x86_64: shipped binaries on sandbox roots"
+  "integration-aarch64|build|integration tests aarch64: the aarch64 binaries under qemu-aarch64"
+  "changelog||changelog (antsibull-changelog lint, CHANGELOG.md as generated)"
+  "install|coll|the artifact installed (ansible-galaxy collection list)"
+  "sanity|coll|ansible-test sanity (every test, run without network)"
+  "lint|coll|ansible-lint (production profile)"
+  "ansible-doc|coll|ansible-doc renders every module and the role of the artifact"
+  "importer|build|galaxy-importer (Automation Hub's importer) accepts the artifact"
+  "docsite|coll|docs site (antsibull-docs + Sphinx), checked in headless Chromium"
+  "references|images|compliance references as derived from SSG 0.1.76's RHEL 8, 9 and 10 datastreams"
+  "readback|images|accepted values read back by their real consumers (firewalld, fapolicyd, crypto-policies reader)"
+  "ee-2.16|coll images|execution environment with ansible-core 2.16.19: built, harden and audit run through it (ansible-runner)"
+  "ee-2.21|coll images|execution environment with ansible-core 2.21.5: built, harden and audit run through it (ansible-runner)"
+  "compat|coll images|ansible-core 2.16 - 2.21: harden, check, again, audit over SSH (scripts/compat.sh)"
+  "demo|coll images|demo (scripts/demo.sh): reports incl. JUnit XML and HTML in headless Chromium"
+)
+for f in molecule/*/molecule.yml; do
+  s=$(basename "$(dirname "$f")")
+  case $s in
+    baseline) needs="coll images nopython" ;;   # its Python-free host
+    realkernel) needs="coll vm" ;;
+    *) needs="coll images" ;;
+  esac
+  STEPS+=("molecule-$s|$needs|molecule scenario $s")
+done
+
+run_step() { # run_step ID
+  case $1 in
+    fmt) in_buildroot cargo fmt --all --check ;;
+    clippy) in_buildroot cargo clippy --workspace --all-targets --quiet -- -D warnings ;;
+    unit) in_buildroot cargo test --workspace --exclude hardening-rhel-tests ;;
+    unit-aarch64) in_buildroot cargo-zigbuild test --target "aarch64-unknown-linux-gnu.$GLIBC" --workspace --exclude hardening-rhel-tests ;;
+    build) bash scripts/build.sh ;;
+    # the action plugins' binary cache: its remote script run with /bin/sh against temporary homes
+    # (symbolic links, foreign homes, writable directories refused before anything is created)
+    plugins) "$VENV/bin/python3" -m unittest discover -s tests/plugins -v ;;
+    # every test the lockout documentation's access-path table names exists
+    lockout-table) python3 scripts/check-lockout-table.py ;;
+    integration) integration x86_64 ;;
+    integration-aarch64) integration aarch64 ;;
+    changelog) changelog ;;
+    install) ansible-galaxy collection list -p "$COLL" hardening.rhel ;;
+    sanity) sanity ;;
+    lint) ansible-lint --offline --profile production ;;
+    ansible-doc) docs_render ;;
+    # Automation Hub's importer (galaxy-importer, pinned; ansible-doc and ansible-lint as there, no
+    # network): imports the artifact and lists every module, action plugin, the role and the playbooks
+    importer) bash scripts/importer.sh "$ARTIFACT" ;;
+    docsite) docsite ;;
+    references) references ;;
+    readback) bash tests/readback/run.sh "$IMAGE" ;;
+    # The execution environment, built for real on a Debian base of our own (ee/build.sh), and
+    # harden and audit run through it as Automation Platform runs a job (ee/run.sh: ansible-runner
+    # with process isolation, SSH to a throwaway target), for the floor of requires_ansible (2.16,
+    # Automation Platform 2.5's) and the newest (2.21)
+    ee-2.16) bash ee/run.sh 2.16.19 ;;
+    ee-2.21) bash ee/run.sh 2.21.5 ;;
+    # every ansible-core minor requires_ansible accepts (2.16 - 2.21): the baseline over SSH with
+    # the artifact, idempotence, check mode, audit, an ad hoc task from the binary cache, ansible-doc
+    compat) bash scripts/compat.sh ;;
+    # the README's first command: audit, harden, audit a throwaway container; its fleet reports
+    # checked (JUnit against the host reports, the HTML rendered in headless Chromium)
+    demo) bash scripts/demo.sh ;;
+    molecule-*) scenario "${1#molecule-}" ;;
+    *) echo "no step $1"; return 2 ;;
+  esac
+}
+
+if [ "${1:-}" = --list ]; then
+  for e in "${STEPS[@]}"; do printf '%-22s %s\n' "${e%%|*}" "${e##*|}"; done
+  exit 0
+fi
+# the steps asked for (default: all); a bare scenario name is its molecule- step
+want=()
+for a in "$@"; do
+  if [ -f "molecule/$a/molecule.yml" ]; then a=molecule-$a; fi
+  printf '%s\n' "${STEPS[@]}" | grep -q "^$a|" || { echo "scripts/test.sh: no step '$a' (scripts/test.sh --list)" >&2; exit 2; }
+  want+=("$a")
+done
+
+log "setup"
+timed bash scripts/setup.sh
+timed bash scripts/buildroot.sh >/dev/null
+
+for e in "${STEPS[@]}"; do
+  id=${e%%|*}; rest=${e#*|}; needs=${rest%%|*}; name=${rest#*|}
+  if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $id "* ]]; then continue; fi
+  prep_ok=1
+  for n in $needs; do
+    if ! "need_$n"; then prep_ok=0; fi
+  done
+  if [ $prep_ok = 0 ]; then
+    failed=$((failed + 1)); failures+=("$name (what it needs could not be made)")
+    echo "-- FAILED: $name: what it needs ($needs) could not be made"
+    continue
+  fi
+  step "$name" run_step "$id"
+  # (a step runs in a subshell: what it makes for later steps is noted here)
+  if [ "$id" = build ]; then BUILT=1 HAVE_BUILD=1; fi
 done
 
 log "summary ($(( $(date +%s) - start )) s)"
