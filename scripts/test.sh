@@ -16,6 +16,11 @@ failed=0
 failures=()
 details=()
 
+what_failed() { # what_failed LOG: the lines of a step's output that name what failed
+  # (no match is no detail: grep's status must not end the run under set -e)
+  { grep -E -e '^test .* FAILED$' -e 'panicked at' -e '^(fatal|failed): \[' \
+      -e '^ERROR' -e '^error(\[|:)' -e '^[A-Za-z]*Error: ' -e '^PROBLEM' "$1" || true; } | head -12 | cut -c1-300
+}
 step() { # step NAME COMMAND... : run, count, keep going
   local name=$1; shift
   log "$name"
@@ -27,9 +32,7 @@ step() { # step NAME COMMAND... : run, count, keep going
     passed=$((passed + 1)); echo "-- ok: $name ($(( $(date +%s) - t0 )) s)"
   else
     failed=$((failed + 1)); failures+=("$name"); echo "-- FAILED: $name ($(( $(date +%s) - t0 )) s)"
-    # (no match is no detail: grep's status must not end the run under set -e)
-    details+=("$name:" "$( { grep -E -e '^test .* FAILED$' -e 'panicked at' -e '^(fatal|failed): \[' \
-      -e '^ERROR' -e '^error(\[|:)' -e '^[A-Za-z]*Error: ' -e '^PROBLEM' "$out" || true; } | head -12 | cut -c1-300)")
+    details+=("$name:" "$(what_failed "$out")")
   fi
   rm -f "$out"
 }
@@ -274,6 +277,8 @@ if [ "${1:-}" = --list ]; then
 fi
 # the steps asked for (default: all); a bare scenario name is its molecule- step
 want=()
+lane_ids=()
+lane_names=()
 for a in "$@"; do
   if [ -f "molecule/$a/molecule.yml" ]; then a=molecule-$a; fi
   printf '%s\n' "${STEPS[@]}" | grep -q "^$a|" || { echo "scripts/test.sh: no step '$a' (scripts/test.sh --list)" >&2; exit 2; }
@@ -296,10 +301,57 @@ for e in "${STEPS[@]}"; do
     echo "-- FAILED: $name: what it needs ($needs) could not be made"
     continue
   fi
+  if [[ $id == molecule-* ]]; then lane_ids+=("$id"); lane_names+=("$name"); continue; fi
   step "$name" run_step "$id"
   # (a step runs in a subshell: what it makes for later steps is noted here)
   if [ "$id" = build ]; then BUILT=1 HAVE_BUILD=1; fi
 done
+
+# The Molecule scenarios, in lanes (HARDENING_TEST_LANES, default 2): each lane takes the next
+# scenario not yet taken, the longest first (MOLECULE_ORDER, measured), so the QEMU guest of
+# realkernel and the containers of the others share the two cores - a scenario spends much of its
+# time waiting for containers, SSH and boots. Every scenario its own containers, names, ports and
+# Molecule directory. A line is printed as each one ends; their output, in order, after the last.
+MOLECULE_ORDER="realkernel anchor openscap firewalld_zone lockout stig delivery baseline fips fapolicyd arm64 chroot bootc crypto_policy selinux"
+if [ ${#lane_ids[@]} -gt 0 ]; then
+  queue=()
+  for s in $MOLECULE_ORDER; do
+    for i in "${!lane_ids[@]}"; do [ "${lane_ids[$i]}" = "molecule-$s" ] && queue+=("$i"); done
+  done
+  for i in "${!lane_ids[@]}"; do [[ " ${queue[*]} " == *" $i "* ]] || queue+=("$i"); done
+  LD=$(mktemp -d /var/tmp/hardening-lanes.XXXXXX)
+  echo 0 > "$LD/next"
+  lanes=${HARDENING_TEST_LANES:-2}
+  log "Molecule scenarios: ${#queue[@]} in $lanes lanes"
+  lane() { # lane N: take the next scenario until none is left
+    local k i t0 rc
+    while true; do
+      k=$(flock "$LD/next" sh -c 'n=$(cat "$1"); echo $((n + 1)) > "$1"; echo "$n"' sh "$LD/next")
+      [ "$k" -lt "${#queue[@]}" ] || break
+      i=${queue[$k]}
+      t0=$(date +%s)
+      echo "-- lane $1: ${lane_names[$i]}"
+      if run_step "${lane_ids[$i]}" > "$LD/$i.log" 2>&1; then rc=0; else rc=$?; fi
+      echo "$rc $(( $(date +%s) - t0 ))" > "$LD/$i.rc"
+      if [ "$rc" = 0 ]; then echo "-- ok: ${lane_names[$i]} ($(( $(date +%s) - t0 )) s, lane $1)"
+      else echo "-- FAILED: ${lane_names[$i]} ($(( $(date +%s) - t0 )) s, lane $1)"; fi
+    done
+  }
+  t_lanes=$(date +%s)
+  pids=()
+  for n in $(seq 1 "$lanes"); do lane "$n" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || true; done
+  for i in "${!lane_ids[@]}"; do
+    log "${lane_names[$i]} (its output)"
+    cat "$LD/$i.log" 2>/dev/null || true
+    read -r rc secs < "$LD/$i.rc" 2>/dev/null || { rc=1; secs=0; }
+    if [ "$rc" = 0 ]; then passed=$((passed + 1)); echo "-- ok: ${lane_names[$i]} ($secs s)"
+    else failed=$((failed + 1)); failures+=("${lane_names[$i]}"); echo "-- FAILED: ${lane_names[$i]} ($secs s)"
+      details+=("${lane_names[$i]}:" "$(what_failed "$LD/$i.log")"); fi
+  done
+  echo "-- took $(( $(date +%s) - t_lanes )) s: the Molecule scenarios in $lanes lanes"
+  rm -rf "$LD"
+fi
 
 log "summary ($(( $(date +%s) - start )) s)"
 for f in "${failures[@]}"; do echo "failed: $f"; done
