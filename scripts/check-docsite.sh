@@ -78,8 +78,7 @@ for md in sorted(glob.glob(os.path.join(repo, "docs", "*.md"))):
     trs = len(re.findall(r"<tr[ >]", page))
     assert trs == rows, "%s.md: %d table rows written, %d rendered" % (name, rows, trs)
     for href in re.findall(r'href="([^"#:]+\.html)(?:#[^"]*)?"', page):
-        assert os.path.exists(os.path.join(os.path.dirname(png), "docs", href)) or \
-            os.path.exists(os.path.normpath(os.path.join(os.path.dirname(png), "docs", href))), \
+        assert os.path.exists(os.path.join(os.path.dirname(png), "docs", href)), \
             "%s.md: link to %s does not resolve" % (name, href)
     topics += 1
 print("docs site (Chromium): %d topic pages from docs/, every heading and table row rendered, each linked "

@@ -472,9 +472,9 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
     let mut report = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let (mut total_inj, mut total_kill, mut reruns, mut near) = (0, 0, 0, 0);
-    // HARDENING_FAULTS_EVERY=N: every Nth fault or kill of each scenario, from the first (the
-    // aarch64 run under qemu-user, where each run costs four times as much; the x86_64 run takes
-    // every one); HARDENING_FAULTS_MODULES=a,b: only those modules' scenarios (by hand)
+    // HARDENING_FAULTS_EVERY=N: one fault or kill in N, counted over the whole run (the aarch64
+    // run under qemu-user, where each run costs four times as much; the x86_64 run takes every
+    // one); HARDENING_FAULTS_MODULES=a,b: only those modules' scenarios (by hand)
     let every: usize = std::env::var("HARDENING_FAULTS_EVERY")
         .ok()
         .map(|v| v.parse().expect("HARDENING_FAULTS_EVERY: a number"))
@@ -682,6 +682,11 @@ fn faults_and_kills_leave_old_or_new_and_the_truth() {
         "{total_inj} injected faults, {total_kill} kills ({reruns} runs repeated because the \
          call meant stood elsewhere than in the clean run: start-up, reads of a child's output; \
          {near} placed on an own call at most two from the one meant, which no run hit)"
+    );
+    // a module filter that names no scenario's module would pass having run nothing
+    assert!(
+        total_inj + total_kill > 0,
+        "no fault or kill was run (HARDENING_FAULTS_MODULES={only:?} names no scenario's module?)"
     );
     problems.sort();
     problems.dedup();
